@@ -1,0 +1,50 @@
+"""Entry point of the ``kiosk`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+import kiosk.cli
+from kiosk import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every subcommand module found in :mod:`kiosk.cli`."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description=(
+            "Registration desk kiosk for ZORG-ID Mobiel. Without a subcommand it starts the "
+            "desk application fullscreen."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(kiosk.cli.__path__), key=lambda m: m.name):
+        if info.name == "main" or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"kiosk.cli.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kiosk`` command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # No subcommand: the desk application itself.
+        from kiosk.cli.desk import run_desk
+
+        return run_desk(args)
+    return int(handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
