@@ -1,0 +1,142 @@
+"""The portal as the kiosk sees it: result types, errors and the :class:`PortalApi` port.
+
+:class:`kiosk.sync.client.PortalClient` implements the port over HTTP (contract v1,
+DESIGN.md section 5). The sync worker and the UI depend only on this module, so tests can
+swap the transport (``httpx.MockTransport`` or the real reference portal on loopback)
+without patching anything.
+
+Errors, by what the caller should do (DESIGN.md section 6)::
+
+    PortalError (ProtocolError)     the portal answered outside the contract: a bug somewhere
+    PortalUnreachable (Environment) connect error, timeout, reset: retry with backoff
+    PortalBusy (Environment)        408, 425, 429, 5xx: retry with backoff, honour retry_after
+    PortalAuthError (Input)         401/403: pause until the credential is fixed
+    PortalRejected (Input)          400, 404, 409, 410, 422: permanent, a person must look
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from kiosk.errors import EnvironmentFailure, InputError, ProtocolError
+from kiosk.model import Enrollment, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """An organisation a beheerder manages."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in beheerder."""
+
+    access_token: str = field(repr=False)
+    expires_at: datetime
+    beheerder_id: str
+    beheerder_name: str
+    organisations: tuple[Organisation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCredential:
+    """The kiosk's own credential for syncing with nobody signed in."""
+
+    kiosk_id: str
+    device_token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationState:
+    """What the portal knows about a registration."""
+
+    registration_id: uuid.UUID
+    status: RegistrationStatus
+    enrollment: Enrollment | None
+    enrolled_at: datetime | None = None
+
+
+class PortalError(ProtocolError):
+    """The portal answered outside contract v1."""
+
+    message_key = "portal.error.protocol"
+
+
+class PortalUnreachable(EnvironmentFailure):
+    """The portal could not be reached (connect error, timeout, reset)."""
+
+    message_key = "portal.error.unreachable"
+
+
+class PortalBusy(EnvironmentFailure):
+    """A transient answer (408, 425, 429, 5xx); ``retry_after`` is in seconds when given."""
+
+    message_key = "portal.error.busy"
+
+    def __init__(self, status: int, retry_after: float | None = None) -> None:
+        super().__init__(status=status)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class PortalAuthError(InputError):
+    """401/403: the token or the kiosk's device credential is not accepted."""
+
+    message_key = "portal.error.auth"
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status=status)
+        self.status = status
+
+
+class PortalRejected(InputError):
+    """A permanent answer (400, 404, 409, 410, 422): retrying the same request cannot help."""
+
+    message_key = "portal.error.rejected"
+
+    def __init__(self, status: int, reason: str = "") -> None:
+        super().__init__(status=status, reason=reason)
+        self.status = status
+        self.reason = reason
+
+
+class PortalApi(Protocol):
+    """Portal contract v1 as calls. ``token`` is a beheerder access token or a device token."""
+
+    def health(self) -> bool:
+        """Return True when ``GET /v1/health`` answers ``{"status": "ok"}``."""
+        ...
+
+    def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
+        """``POST /v1/auth/token``."""
+        ...
+
+    def enroll_kiosk(self, token: str, name: str) -> DeviceCredential:
+        """``POST /v1/kiosks`` with a beheerder token."""
+        ...
+
+    def put_registration(self, token: str, registration: Registration) -> RegistrationState:
+        """Idempotent ``PUT /v1/registrations/{registration_id}``."""
+        ...
+
+    def get_registration(self, token: str, registration_id: uuid.UUID) -> RegistrationState:
+        """``GET /v1/registrations/{registration_id}``."""
+        ...
+
+    def renew_enrollment(self, token: str, registration_id: uuid.UUID) -> Enrollment:
+        """``POST /v1/registrations/{registration_id}/enrollment``: the old code dies."""
+        ...
+
+    def cancel_enrollment(self, token: str, registration_id: uuid.UUID) -> None:
+        """``DELETE /v1/registrations/{registration_id}/enrollment``."""
+        ...
+
+    def reserve_codes(self, token: str, count: int) -> list[Enrollment]:
+        """``POST /v1/enrollment-codes`` with the device token: the offline pool."""
+        ...
