@@ -1,0 +1,1 @@
+"""PySide6 presentation layer of the desk kiosk: passive views over kiosk/."""
