@@ -1,0 +1,258 @@
+"""The desk session: the wizard plus the actions a beheerder takes, through injected ports.
+
+:class:`DeskSession` is what the UI talks to. It owns a :class:`~kiosk.flow.wizard.Wizard`
+and performs the side effects of each step through small ports, so tests pass the real
+reference portal client and store (or simple in-memory ones) without patching:
+
+* :class:`Portal` -- sign in, renew or cancel an enrollment (``kiosk.sync.api.PortalApi``
+  satisfies it);
+* :class:`RegistrationQueue` -- ``enqueue(registration, beheerder_id)`` commits the
+  registration durably *before it returns* (``kiosk.store.Store`` satisfies it). Only then
+  does the desk say "opgeslagen" (DESIGN.md section 6).
+
+Delivery and enrollment progress arrive from the sync worker as events; the UI marshals them
+to its thread and calls :meth:`DeskSession.delivered`, :meth:`DeskSession.delivery_failed`,
+:meth:`DeskSession.connectivity` and :meth:`DeskSession.enrollment_status`. All methods
+must be called from one thread (the UI's).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from kiosk.errors import InputError, KioskError
+from kiosk.flow.evidence import WidEvidence
+from kiosk.flow.wizard import Delivery, FlowBlocked, FlowState, Step, Wizard
+from kiosk.model import Employee, Enrollment, Registration, RegistrationStatus
+from kiosk.sync.api import Session
+
+log = logging.getLogger(__name__)
+
+
+class Portal(Protocol):
+    """The part of :class:`kiosk.sync.api.PortalApi` the desk itself uses."""
+
+    def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
+        """``POST /v1/auth/token``."""
+        ...
+
+    def renew_enrollment(self, token: str, registration_id: uuid.UUID) -> Enrollment:
+        """``POST /v1/registrations/{id}/enrollment``: a fresh code, the old one dies."""
+        ...
+
+
+class RegistrationQueue(Protocol):
+    """The durable outbox: ``enqueue`` returns only after the commit."""
+
+    def enqueue(self, registration: Registration, beheerder_id: str) -> Any:
+        """Commit ``registration`` and its outbox row in one transaction."""
+        ...
+
+
+class DeskSession:
+    """One desk: a wizard and the actions behind its buttons."""
+
+    def __init__(
+        self,
+        portal: Portal,
+        queue: RegistrationQueue,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reserve_code: Callable[[], Enrollment | None] | None = None,
+        wizard: Wizard | None = None,
+    ) -> None:
+        """``reserve_code`` takes a code from the offline pool (or returns None); when given,
+        a registration saved while offline still gets a QR at once (DESIGN.md section 5)."""
+        self.portal = portal
+        self.queue = queue
+        self.now = now
+        self.reserve_code = reserve_code
+        self.wizard = wizard or Wizard(today=lambda: self.now().date())
+        self.online: bool | None = None
+
+    @property
+    def state(self) -> FlowState:
+        """The wizard's :class:`~kiosk.flow.wizard.FlowState`."""
+        return self.wizard.state
+
+    @property
+    def step(self) -> Step:
+        """The current step."""
+        return self.wizard.current
+
+    # -- sign in and organisation -------------------------------------------------------
+    def sign_in(self, username: str, password: str) -> Session:
+        """Sign in against the portal (blocking I/O; the UI may call it off its thread) and
+        return the session; apply it with :meth:`accept_session` on the UI thread."""
+        if not username.strip() or not password:
+            raise InputError("flow.error.credentials_missing")
+        return self.portal.sign_in(username.strip(), password)
+
+    def accept_session(self, session: Session) -> Step:
+        """Use ``session`` and move on (to the organisation choice, or step 1 when the
+        beheerder manages one organisation)."""
+        self.state.session = session
+        return self.wizard.forward()
+
+    def choose_organisation(self, organisation_id: str) -> Step:
+        """Pick the organisation the registration is for."""
+        session = self.state.session
+        if session is None:
+            raise FlowBlocked([InputError("flow.error.not_signed_in")])
+        chosen = next((o for o in session.organisations if o.id == organisation_id), None)
+        self.state.organisation = chosen
+        return self.wizard.forward()
+
+    # -- step 1 ---------------------------------------------------------------------
+    def submit_employee(self, given_names: str, surname: str, date_of_birth: date) -> Step:
+        """Store step 1 and move on; raises :class:`FlowBlocked` with one error per field."""
+        self.state.employee = Employee(given_names, surname, date_of_birth)
+        if self.state.evidence is not None:
+            self.state.set_evidence(self.state.evidence)  # compare again with the new data
+        return self.wizard.forward()
+
+    # -- step 2 ---------------------------------------------------------------------
+    def accept_evidence(self, evidence: WidEvidence | None) -> None:
+        """Use what a step-2 method read (None forgets it) and compare it with step 1."""
+        self.state.set_evidence(evidence)
+        self.wizard.notify()
+
+    def confirm_person(self, confirmed: bool) -> None:
+        """The beheerder confirms the person matches the photo and the document."""
+        self.state.photo_confirmed = confirmed
+        self.wizard.notify()
+
+    # -- review and step 3 ------------------------------------------------------------
+    def build_registration(self) -> Registration:
+        """The registration the review shows and :meth:`register` saves."""
+        state = self.state
+        problems = self.wizard.spec[Step.REVIEW].guard(state)
+        if problems:
+            raise FlowBlocked(problems)
+        assert state.session and state.organisation and state.employee and state.evidence
+        return Registration(
+            organisation_id=state.organisation.id,
+            employee=state.employee,
+            wid_check=state.evidence.to_wid_check(
+                photo_compared=state.photo_confirmed,
+                checked_at=self.now(),
+                checked_by=state.session.beheerder_id,
+            ),
+        )
+
+    def register(self) -> Registration:
+        """Step 3: build the registration (new UUID), commit it to the queue, move on.
+
+        The wizard moves to ``register`` (which says "opgeslagen") only after ``enqueue``
+        returned; if it raises, the data stay on screen and nothing is lost.
+        """
+        if self.step is not Step.REVIEW:
+            raise FlowBlocked([InputError("flow.error.not_ready_to_register")])
+        registration = self.build_registration()
+        pooled = self.reserve_code() if self.reserve_code and self.online is False else None
+        if pooled is not None:
+            registration = registration.with_enrollment_code(pooled.code)
+        assert self.state.session is not None
+        self.queue.enqueue(registration, self.state.session.beheerder_id)
+        log.info("registration saved", extra={"registration_id": str(registration.registration_id)})
+        self.state.registration_id = registration.registration_id
+        self.state.delivery = Delivery.OFFLINE if self.online is False else Delivery.QUEUED
+        self.state.enrollment = pooled
+        self.wizard.forward()
+        self._advance()
+        return registration
+
+    # -- events from the sync worker (already on the UI thread) ------------------------
+    def _mine(self, registration_id: uuid.UUID) -> bool:
+        return self.state.registration_id == registration_id
+
+    def _advance(self) -> None:
+        """Follow the registration as far as its state allows (register→handover→done)."""
+        while self.step in (Step.REGISTER, Step.HANDOVER) and self.wizard.can_forward():
+            self.wizard.forward()
+
+    def delivered(
+        self,
+        registration_id: uuid.UUID,
+        status: RegistrationStatus,
+        enrollment: Enrollment | None,
+    ) -> None:
+        """The portal accepted the registration (PUT answered 200/201)."""
+        if not self._mine(registration_id):
+            return
+        self.state.delivery = Delivery.DELIVERED
+        self.state.status = status
+        if enrollment is not None:
+            self.state.enrollment = enrollment
+        self.wizard.notify()
+        self._advance()
+
+    def delivery_failed(self, registration_id: uuid.UUID, error: KioskError) -> None:
+        """The portal refused the registration permanently (dead letter)."""
+        if not self._mine(registration_id):
+            return
+        self.state.delivery = Delivery.FAILED
+        self.state.failure = error
+        self.wizard.notify()
+
+    def connectivity(self, online: bool) -> None:
+        """The worker's view of the portal changed (reachable or not)."""
+        self.online = online
+        state = self.state
+        if state.delivery is Delivery.QUEUED and not online:
+            state.delivery = Delivery.OFFLINE
+        elif state.delivery is Delivery.OFFLINE and online:
+            state.delivery = Delivery.QUEUED
+        self.wizard.notify()
+
+    def enrollment_status(self, registration_id: uuid.UUID, status: RegistrationStatus) -> None:
+        """The portal reports the enrollment's status (polled by the worker)."""
+        if not self._mine(registration_id):
+            return
+        self.state.status = status
+        self.wizard.notify()
+        self._advance()
+
+    def renew_enrollment(self) -> Enrollment:
+        """A new QR for the current registration (the old code dies); needs the beheerder's
+        session. Blocking I/O on a loopback or LAN portal."""
+        state = self.state
+        if state.session is None or state.registration_id is None:
+            raise FlowBlocked([InputError("flow.error.not_saved")])
+        enrollment = self.portal.renew_enrollment(state.session.access_token, state.registration_id)
+        state.enrollment = enrollment
+        state.status = RegistrationStatus.PENDING_ENROLLMENT
+        self.wizard.notify()
+        return enrollment
+
+    # -- leaving --------------------------------------------------------------------
+    def back(self) -> Step:
+        """One step back (not after saving)."""
+        return self.wizard.back()
+
+    def cancel(self) -> Step:
+        """Abandon this person; wipe their data; start a new registration."""
+        return self.wizard.cancel()
+
+    def finish(self) -> Step:
+        """From ``done`` (or an offline/failed ``register``): the next person."""
+        return self.wizard.restart()
+
+    def sign_out(self) -> Step:
+        """Sign the beheerder out and wipe everything."""
+        return self.wizard.sign_out()
+
+    def idle_timeout(self) -> Step | None:
+        """Desk inactivity: wipe everything and sign out, unless the employee is busy with
+        the QR on the customer display (the handover ends by enrollment or expiry)."""
+        if self.step is Step.HANDOVER and not self._expired():
+            return None
+        return self.wizard.idle_timeout()
+
+    def _expired(self) -> bool:
+        enrollment = self.state.enrollment
+        return enrollment is None or enrollment.expires_at <= self.now()

@@ -1,0 +1,195 @@
+"""What a step-2 method found on the document: the plug-in contract of the WID check.
+
+Every way of reading the WID (typed MRZ, keyboard-wedge MRZ reader, camera OCR, chip) is a
+*method*: a widget in ``ui/step2/`` derived from ``ui.step2.base.WidMethodWidget`` that emits
+one :class:`WidEvidence` when it has read a document. The wizard only sees the evidence, so a
+new method plugs in without touching the flow.
+
+Privacy (DESIGN.md section 7): a :class:`WidEvidence` lives in memory only while step 2 and the
+review are on screen. It deliberately has no field for the raw MRZ, data groups, a BSN or
+optional data. ``photo`` (the decoded chip photo for the face-to-face comparison) is never
+persisted: :meth:`WidEvidence.to_wid_check` keeps only what data minimisation allows.
+``repr`` masks the document number and omits the photo.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from kiosk.log import mask_document_number
+from kiosk.model import (
+    CheckMethod,
+    ChipEvidence,
+    DocumentType,
+    Employee,
+    WidCheck,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationItem:
+    """One human-readable verification result of a method, e.g. "passive authentication: ok".
+
+    ``message_key`` names a text in the i18n catalogues (owned by the method that emits it);
+    ``ok`` is True (passed), False (failed) or None (not performed / not applicable), which the
+    UI shows as a green tick, a red cross or a grey dash.
+    """
+
+    message_key: str
+    ok: bool | None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def params_dict(self) -> dict[str, str]:
+        """Return ``params`` as keyword arguments for ``kiosk.i18n.tr``."""
+        return dict(self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class WidEvidence:
+    """The data a step-2 method read from the WID, as shown to the beheerder.
+
+    Names are as printed in the MRZ or DG1 (upper case, ``<`` already turned into spaces);
+    ``birth_date`` and ``expiry_date`` are full dates (the method resolves the century).
+    ``chip`` is None unless the chip was read; ``verifications`` lists what the method checked
+    (check digits, access control, passive authentication, clone check...) for display.
+    """
+
+    method: CheckMethod
+    document_type: DocumentType
+    issuing_country: str
+    document_number: str = field(repr=False)
+    surname: str = field(repr=False)
+    given_names: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    expiry_date: date
+    chip: ChipEvidence | None = None
+    photo: bytes | None = field(default=None, repr=False, compare=False)
+    verifications: tuple[VerificationItem, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"WidEvidence(method={self.method.value}, document_type={self.document_type.value}, "
+            f"issuing_country={self.issuing_country}, "
+            f"document_number={mask_document_number(self.document_number)}, "
+            f"chip={self.chip!r}, photo={'yes' if self.photo else 'no'})"
+        )
+
+    def is_expired(self, today: date) -> bool:
+        """True when the document's expiry date has passed (valid through the expiry date)."""
+        return self.expiry_date < today
+
+    def to_wid_check(
+        self, *, photo_compared: bool, checked_at: datetime, checked_by: str
+    ) -> WidCheck:
+        """Return the minimised :class:`~kiosk.model.WidCheck` that is queued and sent."""
+        return WidCheck(
+            document_type=self.document_type,
+            issuing_country=self.issuing_country,
+            document_number=self.document_number,
+            expiry_date=self.expiry_date,
+            method=self.method,
+            chip=self.chip,
+            photo_compared=photo_compared,
+            checked_at=checked_at,
+            checked_by=checked_by,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One field (``surname``, ``given_names``, ``date_of_birth``) where the document and step 1
+    disagree; ``message_key`` with ``params`` explains how."""
+
+    field_name: str
+    message_key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceComparison:
+    """The comparison of step 2's evidence with step 1's data."""
+
+    differences: tuple[Difference, ...]
+
+    @property
+    def matches(self) -> bool:
+        """True when no field differs."""
+        return not self.differences
+
+
+def mrz_name(value: str) -> str:
+    """Return a name as the MRZ can carry it: upper case A-Z and single spaces.
+
+    ICAO 9303 part 3 section 6 (transliteration): diacritics are dropped (É → E), hyphens and
+    apostrophes become fillers (shown as spaces). The two-letter transliterations (Ü → UE,
+    Ø → OE, ß → SS) are accepted as well by :func:`name_variants`.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.upper())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    cleaned = "".join(c if "A" <= c <= "Z" else " " for c in letters)
+    return " ".join(cleaned.split())
+
+
+# ICAO 9303 part 3 section 6, table of recommended transliterations with two letters.
+_TWO_LETTER = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "Ø": "OE", "Æ": "AE", "ß": "SS", "Å": "AA"}
+
+
+def name_variants(value: str) -> set[str]:
+    """Every MRZ spelling of ``value`` ICAO 9303 part 3 allows (one- and two-letter forms)."""
+    upper = value.upper().replace("ß", "SS")
+    variants = {mrz_name(upper)}
+    two = "".join(_TWO_LETTER.get(c, c) for c in unicodedata.normalize("NFC", upper))
+    variants.add(mrz_name(two))
+    return variants
+
+
+def _name_matches(typed: str, printed: str) -> bool:
+    """Compare a step-1 name with the document's, allowing MRZ truncation (9303-3 4.6)."""
+    doc = mrz_name(printed)
+    for variant in name_variants(typed):
+        if variant == doc:
+            return True
+        # The MRZ name field is truncated when too long; the printed part must be a prefix.
+        if len(doc) >= 10 and variant.startswith(doc):
+            return True
+    return False
+
+
+def compare_with_employee(evidence: WidEvidence, employee: Employee) -> EvidenceComparison:
+    """Say exactly which field of step 1 differs from the document and how.
+
+    Names compare in their MRZ form (upper case, no diacritics, ICAO transliteration
+    variants accepted), so "Émile" typed at the desk matches "EMILE" in the MRZ.
+    """
+    differences: list[Difference] = []
+    if not _name_matches(employee.surname, evidence.surname):
+        differences.append(
+            Difference(
+                "surname",
+                "flow.difference.surname",
+                {"typed": employee.surname, "document": evidence.surname},
+            )
+        )
+    if not _name_matches(employee.given_names, evidence.given_names):
+        differences.append(
+            Difference(
+                "given_names",
+                "flow.difference.given_names",
+                {"typed": employee.given_names, "document": evidence.given_names},
+            )
+        )
+    if employee.date_of_birth != evidence.birth_date:
+        differences.append(
+            Difference(
+                "date_of_birth",
+                "flow.difference.date_of_birth",
+                {
+                    "typed": employee.date_of_birth.strftime("%d-%m-%Y"),
+                    "document": evidence.birth_date.strftime("%d-%m-%Y"),
+                },
+            )
+        )
+    return EvidenceComparison(tuple(differences))

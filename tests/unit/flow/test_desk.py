@@ -1,0 +1,152 @@
+"""DeskSession: the actions behind the wizard, through in-memory ports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from kiosk.errors import InputError, StorageFailure
+from kiosk.flow.desk import DeskSession
+from kiosk.flow.wizard import Delivery, FlowBlocked, Step
+from kiosk.model import CheckMethod, RegistrationStatus
+from kiosk.sync.api import PortalAuthError, PortalRejected
+
+from .helpers import NOW, ORG1, ORG2, MemoryPortal, MemoryQueue, enrollment, evidence, session
+
+
+def desk(*orgs, now=lambda: NOW, reserve_code=None):
+    queue = MemoryQueue()
+    portal = MemoryPortal(session(*(orgs or (ORG1, ORG2))))
+    return DeskSession(portal, queue, now=now, reserve_code=reserve_code), queue, portal
+
+
+def to_review(d: DeskSession) -> None:
+    d.accept_session(d.sign_in("demo", "demo"))
+    if d.step is Step.ORGANISATION:
+        d.choose_organisation("org-2")
+    d.submit_employee("Willeke Liselotte", "de Bruijn", date(1965, 3, 10))
+    d.accept_evidence(evidence())
+    d.confirm_person(True)
+    d.wizard.forward()
+    assert d.step is Step.REVIEW
+
+
+def test_sign_in_errors_are_typed():
+    d, _, _ = desk()
+    with pytest.raises(InputError) as info:
+        d.sign_in(" ", "")
+    assert info.value.message_key == "flow.error.credentials_missing"
+    with pytest.raises(PortalAuthError):
+        d.sign_in("demo", "wrong")
+    assert d.step is Step.SIGN_IN
+
+
+def test_whole_flow_saves_once_then_follows_delivery_to_done():
+    d, queue, _ = desk()
+    to_review(d)
+    registration = d.register()
+    assert d.step is Step.REGISTER and d.state.delivery is Delivery.QUEUED
+    assert queue.items == [(registration, "beh-1")]
+    assert registration.organisation_id == "org-2"
+    assert registration.wid_check.method is CheckMethod.MRZ_TYPED
+    assert registration.wid_check.photo_compared is True
+    assert registration.wid_check.checked_at == NOW
+    assert d.state.employee is None  # forgotten once saved
+
+    d.delivered(uuid.uuid4(), RegistrationStatus.PENDING_ENROLLMENT, enrollment())  # not ours
+    assert d.step is Step.REGISTER
+    d.delivered(registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT, enrollment())
+    assert d.step is Step.HANDOVER and d.state.enrollment is not None
+    d.enrollment_status(registration.registration_id, RegistrationStatus.ENROLLED)
+    assert d.step is Step.DONE and d.state.registration_id is None
+    assert d.finish() is Step.ORGANISATION
+
+
+def test_registering_twice_is_impossible():
+    d, queue, _ = desk(ORG1)
+    to_review(d)
+    d.register()
+    with pytest.raises(FlowBlocked):
+        d.register()
+    assert len(queue.items) == 1
+
+
+def test_failed_commit_keeps_the_data_on_screen():
+    d, queue, _ = desk()
+    to_review(d)
+    queue.fail_with = StorageFailure()
+    with pytest.raises(StorageFailure):
+        d.register()
+    assert d.step is Step.REVIEW and d.state.employee is not None
+    assert d.state.registration_id is None
+
+
+def test_offline_registration_stays_queued_and_says_so():
+    d, _, _ = desk()
+    d.connectivity(False)
+    to_review(d)
+    registration = d.register()
+    assert d.step is Step.REGISTER and d.state.delivery is Delivery.OFFLINE
+    d.connectivity(True)
+    assert d.state.delivery is Delivery.QUEUED
+    d.delivery_failed(registration.registration_id, PortalRejected(422, "invalid"))
+    assert d.state.delivery is Delivery.FAILED and d.state.failure is not None
+    assert d.finish() is Step.ORGANISATION and d.state.failure is None
+
+
+def test_offline_with_a_pooled_code_shows_the_qr_at_once():
+    pooled = enrollment()
+    d, queue, _ = desk(reserve_code=lambda: pooled)
+    d.connectivity(False)
+    to_review(d)
+    registration = d.register()
+    assert registration.enrollment_code == pooled.code
+    assert queue.items[0][0].enrollment_code == pooled.code
+    assert d.step is Step.HANDOVER and d.state.enrollment == pooled
+
+
+def test_renew_replaces_the_code():
+    d, _, portal = desk()
+    to_review(d)
+    registration = d.register()
+    d.delivered(registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT, enrollment())
+    d.enrollment_status(registration.registration_id, RegistrationStatus.EXPIRED)
+    assert d.step is Step.HANDOVER
+    new = d.renew_enrollment()
+    assert portal.renewed == [registration.registration_id]
+    assert d.state.enrollment == new and d.state.status is RegistrationStatus.PENDING_ENROLLMENT
+
+
+def test_idle_timeout_spares_a_live_handover_but_not_an_expired_one():
+    clock = [NOW]
+    d, _, _ = desk(now=lambda: clock[0])
+    to_review(d)
+    registration = d.register()
+    d.delivered(registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT, enrollment(5))
+    assert d.idle_timeout() is None and d.step is Step.HANDOVER
+    clock[0] = NOW + timedelta(minutes=6)
+    assert d.idle_timeout() is Step.SIGN_IN
+    assert d.state.session is None and d.state.enrollment is None
+
+
+def test_idle_timeout_during_step_1_wipes_the_person():
+    d, _, _ = desk()
+    d.accept_session(d.sign_in("demo", "demo"))
+    d.choose_organisation("org-1")
+    d.submit_employee("Anna", "Eriksson", date(1974, 8, 12))
+    assert d.state.employee is not None
+    assert d.idle_timeout() is Step.SIGN_IN
+    assert not d.wizard.holds_personal_data
+
+
+def test_changing_step_1_recompares_the_evidence():
+    d, _, _ = desk(ORG1)
+    d.accept_session(d.sign_in("demo", "demo"))
+    d.submit_employee("Willeke Liselotte", "de Bruin", date(1965, 3, 10))
+    d.accept_evidence(evidence())
+    assert not d.state.comparison.matches
+    d.back()
+    d.submit_employee("Willeke Liselotte", "de Bruijn", date(1965, 3, 10))
+    assert d.state.comparison.matches
