@@ -1,0 +1,157 @@
+"""A document profile: the files, keys and behaviour of one emulated chip.
+
+A profile is plain data, so it can be written to a directory and loaded again
+(``python -m kiosk.emulator --profile DIR``): ``profile.json`` with the settings and every
+file as ``mf/<FID>.bin`` / ``app/<FID>.bin``. Everything in it is TEST ONLY material made by
+:mod:`kiosk.emulator.factory`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from kiosk.emulator.chip import EDL_AID, EMRTD_AID, Application, Chip
+
+# A contactless ATR as PC/SC part 3 builds it for an ISO 14443-4 card: TD1/TD2 announce
+# T=0 then T=1, followed by the historical bytes and the check byte TCK.
+_HISTORICAL = b"KIOSK-EMRTD"
+
+
+def _atr(historical: bytes) -> bytes:
+    body = bytes((0x80 | len(historical), 0x80, 0x01)) + historical
+    tck = 0
+    for byte in body:
+        tck ^= byte
+    return b"\x3b" + body + bytes((tck,))
+
+
+DEFAULT_ATR = _atr(_HISTORICAL)
+
+
+@dataclass(frozen=True)
+class ChipProfile:
+    """Everything the emulator needs to play one document.
+
+    ``mrz`` is the full MRZ (lines joined by newlines): BAC/BAP and PACE with an MRZ password
+    derive their keys from it. ``pace`` lists PACE parameter sets the chip accepts (they
+    must match EF.CardAccess), ``bac`` says whether the chip also answers BAC (or BAP in an
+    eDL). ``aa_key`` and ``ca_key`` are the chip's private keys (PKCS#8 DER; TEST ONLY) for
+    active and chip authentication; they need not match DG15/DG14 in the clone variants.
+    """
+
+    name: str
+    description: str
+    files: dict[int, bytes]
+    mf_files: dict[int, bytes] = field(default_factory=dict)
+    aid: bytes = EMRTD_AID
+    atr: bytes = DEFAULT_ATR
+    mrz: str = ""
+    can: str | None = None
+    bac: bool = True
+    pace: tuple[str, ...] = ()
+    aa_key: bytes | None = None
+    ca_key: bytes | None = None
+    protected: bool = True
+    remove_after: int | None = None
+    delay_s: float = 0.0
+
+    @property
+    def is_edl(self) -> bool:
+        """True for a driving licence (ISO/IEC 18013 eDL application)."""
+        return self.aid == EDL_AID
+
+    def with_changes(self, **changes: Any) -> ChipProfile:
+        """Return a copy with some fields replaced (for faulty variants)."""
+        return replace(self, **changes)
+
+    def build_chip(self) -> Chip:
+        """Create a fresh chip in its power-on state serving this profile."""
+        from kiosk.emulator.security import build_access_handler
+
+        return Chip(
+            atr=self.atr,
+            mf_files=self.mf_files,
+            applications=[Application(self.aid, self.files, protected=self.protected)],
+            access=build_access_handler(self),
+        )
+
+    # --- directory form -----------------------------------------------------------------
+    def save(self, folder: Path) -> Path:
+        """Write the profile to ``folder`` (created); returns it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for sub, files in (("mf", self.mf_files), ("app", self.files)):
+            (folder / sub).mkdir(exist_ok=True)
+            for fid, content in files.items():
+                (folder / sub / f"{fid:04X}.bin").write_bytes(content)
+        meta = {
+            "name": self.name,
+            "description": self.description,
+            "test_only": "TEST ONLY - synthetic document, keys and signatures",
+            "aid": self.aid.hex(),
+            "atr": self.atr.hex(),
+            "mrz": self.mrz,
+            "can": self.can,
+            "bac": self.bac,
+            "pace": list(self.pace),
+            "aa_key": self.aa_key.hex() if self.aa_key else None,
+            "ca_key": self.ca_key.hex() if self.ca_key else None,
+            "protected": self.protected,
+            "remove_after": self.remove_after,
+            "delay_s": self.delay_s,
+        }
+        (folder / "profile.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path) -> ChipProfile:
+        """Read a profile written by :meth:`save`."""
+        meta = json.loads((folder / "profile.json").read_text("utf-8"))
+
+        def files(sub: str) -> dict[int, bytes]:
+            out: dict[int, bytes] = {}
+            if (folder / sub).is_dir():
+                for path in sorted((folder / sub).glob("*.bin")):
+                    out[int(path.stem, 16)] = path.read_bytes()
+            return out
+
+        def key(name: str) -> bytes | None:
+            value = meta.get(name)
+            return bytes.fromhex(value) if value else None
+
+        return cls(
+            name=str(meta["name"]),
+            description=str(meta.get("description", "")),
+            files=files("app"),
+            mf_files=files("mf"),
+            aid=bytes.fromhex(meta.get("aid", EMRTD_AID.hex())),
+            atr=bytes.fromhex(meta.get("atr", DEFAULT_ATR.hex())),
+            mrz=str(meta.get("mrz", "")),
+            can=meta.get("can"),
+            bac=bool(meta.get("bac", True)),
+            pace=tuple(meta.get("pace", ())),
+            aa_key=key("aa_key"),
+            ca_key=key("ca_key"),
+            protected=bool(meta.get("protected", True)),
+            remove_after=meta.get("remove_after"),
+            delay_s=float(meta.get("delay_s", 0.0)),
+        )
+
+
+def load_profile(profile: object) -> ChipProfile:
+    """Resolve a profile given as a :class:`ChipProfile`, a registered name or a directory."""
+    if isinstance(profile, ChipProfile):
+        return profile
+    if isinstance(profile, Path) or (isinstance(profile, str) and "/" in profile):
+        return ChipProfile.load(Path(profile))
+    if isinstance(profile, str):
+        from kiosk.emulator.profiles import PROFILES
+
+        if profile in PROFILES:
+            return PROFILES[profile]()
+        if Path(profile).is_dir():
+            return ChipProfile.load(Path(profile))
+        raise KeyError(f"unknown emulator profile {profile!r}; known: {', '.join(PROFILES)}")
+    raise TypeError(f"not a profile: {type(profile).__name__}")
