@@ -1,0 +1,54 @@
+"""Local encrypted storage: the registration queue, device credential, code pool, audit chain.
+
+See :class:`kiosk.store.store.Store` for the guarantees (DESIGN.md section 6).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.store.keys import (
+    FileKeyProvider,
+    KeyProvider,
+    KeyringKeyProvider,
+    default_key_provider,
+)
+from kiosk.store.store import (
+    AuditEntry,
+    AuditEvent,
+    OutboxItem,
+    OutboxState,
+    PauseInfo,
+    QueueCounts,
+    Store,
+    utc_now,
+)
+
+DB_FILENAME = "kiosk.sqlite3"
+
+
+def open_default(data_dir: Path, *, retention_days: int = 30) -> Store:
+    """Open the store in ``data_dir`` with the default key provider (keyring or key file)."""
+    return Store.open(
+        Path(data_dir) / DB_FILENAME,
+        default_key_provider(Path(data_dir)),
+        retention_days=retention_days,
+    )
+
+
+__all__ = [
+    "DB_FILENAME",
+    "AuditEntry",
+    "AuditEvent",
+    "FileKeyProvider",
+    "KeyProvider",
+    "KeyringKeyProvider",
+    "OutboxItem",
+    "OutboxState",
+    "PauseInfo",
+    "QueueCounts",
+    "Store",
+    "default_key_provider",
+    "open_default",
+    "utc_now",
+]
