@@ -1,0 +1,525 @@
+"""The reference portal: portal contract v1 (DESIGN.md section 5) over real HTTP.
+
+A stdlib :class:`http.server.ThreadingHTTPServer` in a background thread with its own
+SQLite database (:class:`kiosk.portal.store.PortalStore`). Tests, ``kiosk demo`` and
+``kiosk portal serve`` run it in-process on a loopback port::
+
+    with PortalServer(":memory:") as portal:
+        portal.seed_demo()
+        client = PortalClient(portal.url)
+
+Privacy: request bodies are never logged; log lines carry the method, the route *template*
+(never an actual path or query), the status and the duration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kiosk.paths import resource
+from kiosk.portal.store import (
+    DEFAULT_CODE_TTL,
+    DEFAULT_POOL_TTL,
+    MAX_POOL_REQUEST,
+    ApiFailure,
+    Clock,
+    PortalStore,
+    Principal,
+    invalid,
+    utc_now,
+)
+from kiosk.portal.validation import Problem
+
+log = logging.getLogger("kiosk.portal")
+
+MAX_BODY_BYTES = 64 * 1024
+OPENAPI_PATH = ("openapi", "portal-v1.json")
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo account, seeded only with --demo
+DEMO_BEHEERDER_ID = "demo-beheerder"
+DEMO_BEHEERDER_NAME = "Demo Beheerder"
+DEMO_ORGANISATIONS = (("org-1", "Zorggroep Oost"), ("org-2", "Thuiszorg West"))
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One entry of the contract: method, path template, handler name and who may call it."""
+
+    method: str
+    template: str
+    handler: str
+    auth: str | None  # None (public), "beheerder", "device" or "any"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The template as a regular expression; ``{name}`` matches one path segment."""
+        parts = re.split(r"\{(\w+)\}", self.template)
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+        )
+        return re.compile(f"^{regex}$")
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/health", "health", None),
+    Route("GET", "/v1/openapi.json", "openapi", None),
+    Route("POST", "/v1/auth/token", "sign_in", None),
+    Route("POST", "/v1/kiosks", "enroll_kiosk", "beheerder"),
+    Route("PUT", "/v1/registrations/{registration_id}", "put_registration", "any"),
+    Route("GET", "/v1/registrations/{registration_id}", "get_registration", "any"),
+    Route("POST", "/v1/registrations/{registration_id}/enrollment", "renew", "any"),
+    Route("DELETE", "/v1/registrations/{registration_id}/enrollment", "cancel", "any"),
+    Route("POST", "/v1/enrollment-codes", "reserve_codes", "device"),
+    Route("POST", "/v1/app/enroll", "app_enroll", None),
+)
+"""Every path and method the portal serves; the OpenAPI document lists exactly these."""
+
+_COMPILED = [(route, route.pattern) for route in ROUTES]
+
+
+class SignInLimiter:
+    """Bounded memory of failed sign-ins per username and per client address.
+
+    More than ``max_failures`` failures for a username (or four times that from one address)
+    within ``window`` gives 429 until the oldest failure leaves the window. At most
+    ``max_keys`` keys are remembered (oldest evicted), so a flood cannot exhaust memory.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        max_failures: int = 5,
+        window: timedelta = timedelta(minutes=15),
+        max_keys: int = 10_000,
+    ) -> None:
+        self._clock = clock
+        self._max = max_failures
+        self._window = window.total_seconds()
+        self._max_keys = max_keys
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, []) if now - t < self._window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def retry_after(self, username: str, address: str) -> int | None:
+        """Seconds to wait when blocked, else None."""
+        now = self._clock().timestamp()
+        with self._lock:
+            limits = ((f"u:{username.lower()}", self._max), (f"a:{address}", 4 * self._max))
+            for key, limit in limits:
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    return max(1, int(times[0] + self._window - now) + 1)
+        return None
+
+    def failed(self, username: str, address: str) -> None:
+        """Record a failed sign-in."""
+        now = self._clock().timestamp()
+        with self._lock:
+            for key in (f"u:{username.lower()}", f"a:{address}"):
+                self._failures.setdefault(key, []).append(now)
+                self._failures.move_to_end(key)
+                times = self._failures[key]
+                if len(times) > 4 * self._max:
+                    del times[: len(times) - 4 * self._max]
+            while len(self._failures) > self._max_keys:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, username: str) -> None:
+        """Forget the username's failures after a successful sign-in."""
+        with self._lock:
+            self._failures.pop(f"u:{username.lower()}", None)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    """Tracks open connections so :meth:`PortalServer.stop` can close idle keep-alives."""
+
+    daemon_threads = True
+    portal: PortalServer
+
+    def __init__(self, address: tuple[str, int], portal: PortalServer) -> None:
+        self.portal = portal
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class PortalServer:
+    """The reference portal on ``host:port`` (port 0 picks a free one) with its database.
+
+    ``db_path`` is a file (WAL mode) or ``None``/``":memory:"``. ``clock`` returns the
+    current UTC time (inject one to test expiry); ``code_ttl`` is the life of a code shown
+    live, ``pool_ttl`` that of an offline pool code handed over on paper.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Clock = utc_now,
+        code_ttl: timedelta = DEFAULT_CODE_TTL,
+        pool_ttl: timedelta = DEFAULT_POOL_TTL,
+        max_failed_sign_ins: int = 5,
+    ) -> None:
+        self.store = PortalStore(db_path, clock=clock, code_ttl=code_ttl, pool_ttl=pool_ttl)
+        self.limiter = SignInLimiter(clock, max_failures=max_failed_sign_ins)
+        self._host = host
+        self._port = port
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> PortalServer:
+        """Bind and serve in a background thread; returns self."""
+        if self._httpd is not None:
+            return self
+        self._httpd = _HttpServer((self._host, self._port), self)
+        self._port = int(self._httpd.server_address[1])
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="portal-server",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("portal listening", extra={"url": self.url})
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and the database."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.close_connections()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = None
+            self._thread = None
+        self.store.close()
+
+    def __enter__(self) -> PortalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:43211`` (no trailing slash)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._port}"
+
+    # -- accounts -----------------------------------------------------------------------
+
+    def seed_demo(self) -> None:
+        """Add the demo beheerder ``demo``/``demo`` managing two organisations (idempotent)."""
+        for org_id, name in DEMO_ORGANISATIONS:
+            self.store.add_organisation(org_id, name)
+        # ValueError: already seeded (a persistent database).
+        with contextlib.suppress(ValueError):
+            self.store.add_beheerder(
+                DEMO_USERNAME,
+                DEMO_BEHEERDER_NAME,
+                DEMO_PASSWORD,
+                [org_id for org_id, _ in DEMO_ORGANISATIONS],
+                beheerder_id=DEMO_BEHEERDER_ID,
+            )
+
+    def add_beheerder(
+        self,
+        username: str,
+        name: str,
+        password: str,
+        organisations: list[tuple[str, str]],
+        *,
+        beheerder_id: str | None = None,
+        totp_secret: str | None = None,
+    ) -> str:
+        """Create (or rename) the organisations and a beheerder managing them."""
+        for org_id, org_name in organisations:
+            self.store.add_organisation(org_id, org_name)
+        return self.store.add_beheerder(
+            username,
+            name,
+            password,
+            [org_id for org_id, _ in organisations],
+            beheerder_id=beheerder_id,
+            totp_secret=totp_secret,
+        )
+
+    # -- endpoints (called by the handler with parsed input) ------------------------------
+
+    def health(self, **_: Any) -> tuple[int, Any]:
+        return 200, {"status": "ok"}
+
+    def openapi(self, **_: Any) -> tuple[int, Any]:
+        return 200, resource(*OPENAPI_PATH).read_bytes()
+
+    def sign_in(self, body: Any, address: str, **_: Any) -> tuple[int, Any]:
+        _strict(body, {"username": str, "password": str}, {"totp": (str, type(None))})
+        username: str = body["username"]
+        wait = self.limiter.retry_after(username, address)
+        if wait is not None:
+            raise ApiFailure(429, "too_many_attempts", "too many failed sign-ins", retry_after=wait)
+        signed = self.store.sign_in(username, body["password"], body.get("totp"))
+        if signed is None:
+            self.limiter.failed(username, address)
+            log.info("sign-in refused")
+            raise ApiFailure(401, "invalid_credentials", "wrong username, password or code")
+        self.limiter.succeeded(username)
+        return 200, {
+            "access_token": signed.access_token,
+            "token_type": "bearer",
+            "expires_in": signed.expires_in,
+            "beheerder": {"id": signed.beheerder_id, "name": signed.beheerder_name},
+            "organisations": signed.organisations,
+        }
+
+    def enroll_kiosk(self, body: Any, principal: Principal, **_: Any) -> tuple[int, Any]:
+        _strict(body, {"name": str}, {})
+        name = body["name"].strip()
+        if not name or len(name) > 100:
+            raise invalid([Problem("name", "must be 1-100 characters")])
+        kiosk_id, token = self.store.enroll_kiosk(principal, name)
+        return 201, {"kiosk_id": kiosk_id, "device_token": token}
+
+    def put_registration(
+        self, body: Any, principal: Principal, registration_id: str, **_: Any
+    ) -> tuple[int, Any]:
+        reg_id = _uuid(registration_id)
+        if reg_id is None:
+            raise invalid([Problem("registration_id", "must be a UUID")])
+        created, state = self.store.put_registration(principal, reg_id, body)
+        state.pop("enrolled_at")
+        return (201 if created else 200), state
+
+    def get_registration(
+        self, principal: Principal, registration_id: str, **_: Any
+    ) -> tuple[int, Any]:
+        return 200, self.store.get_registration(principal, _known_uuid(registration_id))
+
+    def renew(self, principal: Principal, registration_id: str, **_: Any) -> tuple[int, Any]:
+        return 201, self.store.renew_enrollment(principal, _known_uuid(registration_id))
+
+    def cancel(self, principal: Principal, registration_id: str, **_: Any) -> tuple[int, Any]:
+        self.store.cancel_enrollment(principal, _known_uuid(registration_id))
+        return 204, None
+
+    def reserve_codes(self, body: Any, principal: Principal, **_: Any) -> tuple[int, Any]:
+        _strict(body, {"count": int}, {})
+        count = body["count"]
+        if isinstance(count, bool) or not 1 <= count <= MAX_POOL_REQUEST:
+            raise invalid([Problem("count", f"must be an integer 1-{MAX_POOL_REQUEST}")])
+        return 201, {"codes": self.store.reserve_codes(principal, count)}
+
+    def app_enroll(self, body: Any, **_: Any) -> tuple[int, Any]:
+        _strict(body, {"qr_payload": str, "device_public_key": str}, {})
+        name = self.store.app_enroll(body["qr_payload"], body["device_public_key"])
+        return 200, {"display_name": name}
+
+
+def _uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def _known_uuid(text: str) -> str:
+    value = _uuid(text)
+    if value is None:
+        raise ApiFailure(404, "not_found", "no such registration")
+    return value
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiFailure(400, "malformed_json", "the body is not JSON") from None
+
+
+def _strict(body: Any, required: dict[str, Any], optional: dict[str, Any]) -> None:
+    """Check a small request object: exactly these fields, of these types; else 422."""
+    if not isinstance(body, dict):
+        raise invalid([Problem("$", "must be an object")])
+    allowed = {**required, **optional}
+    problems = [Problem(name, "unknown field") for name in body if name not in allowed]
+    for name, kind in allowed.items():
+        if name not in body:
+            if name in required:
+                problems.append(Problem(name, "required"))
+        elif not isinstance(body[name], kind) or (kind is int and isinstance(body[name], bool)):
+            problems.append(Problem(name, "wrong type"))
+    if problems:
+        raise invalid(problems)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Parses one request, dispatches it to :class:`PortalServer`, writes the JSON answer."""
+
+    server: _HttpServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ZorgIdReferencePortal/1"
+    # Idle keep-alive connections close after this many seconds.
+    timeout = 30
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence http.server's own stderr log: it would print request lines and paths."""
+
+    def _dispatch(self, method: str) -> None:
+        started = time.perf_counter()
+        portal = self.server.portal
+        path = self.path.split("?", 1)[0]
+        template = "(unknown)"
+        status = 500
+        retry_after: int | None = None
+        try:
+            # Read the body before anything can fail, so a keep-alive connection stays in sync.
+            raw = self._read_body()
+            route, params = self._match(method, path)
+            template = route.template
+            kwargs: dict[str, Any] = dict(params)
+            kwargs["address"] = self.client_address[0]
+            if route.auth is not None:
+                kwargs["principal"] = self._authorise(route.auth)
+            if method in ("POST", "PUT"):
+                kwargs["body"] = _parse_json(raw)
+            handler: Callable[..., tuple[int, Any]] = getattr(portal, route.handler)
+            status, payload = handler(**kwargs)
+        except ApiFailure as failure:
+            status, payload, retry_after = failure.status, failure.body(), failure.retry_after
+        except Exception:
+            log.exception("portal handler failed", extra={"route": template})
+            status, payload = 500, {"error": "internal", "detail": "internal server error"}
+        self._send(status, payload, retry_after)
+        log.info(
+            "request",
+            extra={
+                "method": method,
+                "route": template,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        allowed = False
+        for route, pattern in _COMPILED:
+            found = pattern.match(path)
+            if found:
+                if route.method == method:
+                    return route, found.groupdict()
+                allowed = True
+        if allowed:
+            raise ApiFailure(405, "method_not_allowed", "method not allowed")
+        raise ApiFailure(404, "not_found", "no such endpoint")
+
+    def _authorise(self, needed: str) -> Principal:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiFailure(401, "unauthorised", "a bearer token is required")
+        principal = self.server.portal.store.principal(token.strip())
+        if principal is None:
+            raise ApiFailure(401, "unauthorised", "token unknown or expired")
+        if needed not in ("any", principal.kind):
+            raise ApiFailure(403, "forbidden", f"this call needs a {needed} token")
+        return principal
+
+    def _read_body(self) -> bytes:
+        length_text = self.headers.get("Content-Length")
+        if length_text is None:
+            if self.command in ("POST", "PUT"):
+                self.close_connection = True
+                raise ApiFailure(411, "length_required", "Content-Length is required")
+            return b""
+        if not length_text.isdigit():
+            self.close_connection = True
+            raise ApiFailure(400, "bad_request", "invalid Content-Length")
+        length = int(length_text)
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise ApiFailure(413, "too_large", f"body larger than {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length)
+
+    def _send(self, status: int, payload: Any, retry_after: int | None) -> None:
+        if isinstance(payload, bytes):
+            data = payload
+        elif payload is None:
+            data = b""
+        else:
+            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status, HTTPStatus(status).phrase)
+        if data:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if data:
+            self.wfile.write(data)

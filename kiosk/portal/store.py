@@ -1,0 +1,590 @@
+"""The reference portal's state: accounts, tokens, kiosks, registrations, enrollment codes.
+
+One SQLite database (sqlite-utils; WAL on files) behind one lock: every public method is a
+single transaction, so concurrent requests (the server is threaded) see a consistent state
+and parallel identical PUTs produce exactly one 201.
+
+The portal keeps only what the contract needs to answer (DESIGN.md section 7): the display
+name the app shows, the organisation, who checked, and an HMAC of the canonical PUT body
+for the idempotency comparison. The document number and the rest of the WID check are not
+stored, so the portal's database holds no document number at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from kiosk.portal.accounts import DUMMY_HASH, hash_password, verify_password, verify_totp
+from kiosk.portal.validation import Problem, validate_registration
+
+Clock = Callable[[], datetime]
+
+QR_PREFIX = "zorgid-enroll:v1:"
+"""Scheme of the QR payload: ``zorgid-enroll:v1:<code>``. The code is random; the payload
+never carries personal data (DESIGN.md section 7)."""
+
+ACCESS_TOKEN_TTL = timedelta(hours=8)
+DEFAULT_CODE_TTL = timedelta(minutes=15)
+DEFAULT_POOL_TTL = timedelta(days=7)
+MAX_POOL_REQUEST = 50
+# Crockford base32 without I, L, O, U: readable when a code is typed from paper.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+SCHEMA_VERSION = 1
+
+
+def utc_now() -> datetime:
+    """The default clock: the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Format as the contract's date-time: UTC, seconds, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse a date-time written by :func:`iso`."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class ApiFailure(Exception):
+    """An answer other than success, with its HTTP status and a machine-readable code."""
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        detail: str,
+        *,
+        problems: list[Problem] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(f"{status} {error}")
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.problems = problems or []
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        """The JSON error body: ``{error, detail[, problems]}``."""
+        out: dict[str, Any] = {"error": self.error, "detail": self.detail}
+        if self.problems:
+            out["problems"] = [p.to_json() for p in self.problems]
+        return out
+
+
+def invalid(problems: list[Problem]) -> ApiFailure:
+    """A 422 listing every problem."""
+    summary = "; ".join(f"{p.path}: {p.problem}" for p in problems[:5])
+    return ApiFailure(422, "invalid", summary, problems=problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a bearer token speaks for."""
+
+    kind: str  # "beheerder" or "device"
+    beheerder_id: str  # the beheerder, or for a device the beheerder who enrolled it
+    kiosk_id: str | None = None
+    organisations: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A successful sign-in."""
+
+    access_token: str
+    expires_in: int
+    beheerder_id: str
+    beheerder_name: str
+    organisations: list[dict[str, str]]
+
+
+class PortalStore:
+    """All portal state and the rules of contract v1 that need it."""
+
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        *,
+        clock: Clock = utc_now,
+        code_ttl: timedelta = DEFAULT_CODE_TTL,
+        pool_ttl: timedelta = DEFAULT_POOL_TTL,
+    ) -> None:
+        path = ":memory:" if db_path is None or str(db_path) == ":memory:" else str(db_path)
+        # isolation_level=None: we issue BEGIN IMMEDIATE/COMMIT ourselves, one per method.
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        if path != ":memory:":
+            self.db.enable_wal()
+        self._lock = threading.RLock()
+        self.clock = clock
+        self.code_ttl = code_ttl
+        self.pool_ttl = pool_ttl
+        self._migrate()
+        self._mac_key = bytes.fromhex(self._meta("mac_key"))
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._tx():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                return
+            self.db.table("meta").create({"key": str, "value": str}, pk="key")
+            self.db.table("meta").insert({"key": "mac_key", "value": secrets.token_bytes(32).hex()})
+            self.db.table("organisations").create({"id": str, "name": str}, pk="id")
+            self.db.table("beheerders").create(
+                {
+                    "id": str,
+                    "username": str,
+                    "name": str,
+                    "password_hash": str,
+                    "totp_secret": str,
+                },
+                pk="id",
+                not_null={"username", "name", "password_hash"},
+            )
+            self.db.table("beheerders").create_index(["username"], unique=True)
+            self.db.table("beheerder_organisations").create(
+                {"beheerder_id": str, "organisation_id": str},
+                pk=("beheerder_id", "organisation_id"),
+                foreign_keys=[("beheerder_id", "beheerders"), ("organisation_id", "organisations")],
+            )
+            self.db.table("kiosks").create(
+                {"id": str, "name": str, "enrolled_by": str, "created_at": str}, pk="id"
+            )
+            self.db.table("tokens").create(
+                {
+                    "token_hash": str,
+                    "kind": str,
+                    "beheerder_id": str,
+                    "kiosk_id": str,
+                    "expires_at": str,
+                },
+                pk="token_hash",
+            )
+            self.db.table("registrations").create(
+                {
+                    "id": str,
+                    "organisation_id": str,
+                    "display_name": str,
+                    "checked_by": str,
+                    "body_mac": str,
+                    "kiosk_id": str,
+                    "created_at": str,
+                    "enrolled_at": str,
+                    "current_code": str,
+                },
+                pk="id",
+            )
+            self.db.table("enrollments").create(
+                {
+                    "code": str,
+                    "kind": str,  # live | pool
+                    "registration_id": str,
+                    "kiosk_id": str,
+                    "state": str,  # active | used | cancelled | superseded
+                    "created_at": str,
+                    "expires_at": str,
+                    "used_at": str,
+                    "device_key_sha256": str,
+                },
+                pk="code",
+            )
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return str(row[0])
+
+    def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self.db.close()
+
+    # -- accounts -----------------------------------------------------------------------
+
+    def add_organisation(self, organisation_id: str, name: str) -> None:
+        """Create or rename an organisation."""
+        with self._tx():
+            self.db.table("organisations").upsert({"id": organisation_id, "name": name}, pk="id")
+
+    def add_beheerder(
+        self,
+        username: str,
+        name: str,
+        password: str,
+        organisation_ids: list[str],
+        *,
+        beheerder_id: str | None = None,
+        totp_secret: str | None = None,
+    ) -> str:
+        """Create a beheerder managing existing organisations; returns the beheerder id."""
+        beheerder_id = beheerder_id or username
+        with self._tx():
+            for org in organisation_ids:
+                if self._one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
+                    raise ValueError(f"unknown organisation {org!r}")
+            if self._one("SELECT id FROM beheerders WHERE username = ?", [username]):
+                raise ValueError(f"username {username!r} exists")
+            self.db.table("beheerders").insert(
+                {
+                    "id": beheerder_id,
+                    "username": username,
+                    "name": name,
+                    "password_hash": hash_password(password),
+                    "totp_secret": totp_secret,
+                }
+            )
+            self.db.table("beheerder_organisations").insert_all(
+                {"beheerder_id": beheerder_id, "organisation_id": org} for org in organisation_ids
+            )
+        return beheerder_id
+
+    def _organisations_of(self, beheerder_id: str) -> list[dict[str, str]]:
+        cursor = self.db.execute(
+            "SELECT o.id, o.name FROM organisations o JOIN beheerder_organisations bo "
+            "ON bo.organisation_id = o.id WHERE bo.beheerder_id = ? ORDER BY o.id",
+            [beheerder_id],
+        )
+        return [{"id": row[0], "name": row[1]} for row in cursor.fetchall()]
+
+    def sign_in(self, username: str, password: str, totp_code: str | None) -> SignedIn | None:
+        """Check credentials and issue an access token; None when they are wrong."""
+        # The scrypt check runs outside the lock: it is the slow part and needs no state.
+        with self._lock:
+            row = self._one("SELECT * FROM beheerders WHERE username = ?", [username])
+        ok = verify_password(password, row["password_hash"] if row else DUMMY_HASH)
+        if row is None or not ok:
+            return None
+        if row["totp_secret"] and not verify_totp(
+            row["totp_secret"], totp_code or "", self.clock()
+        ):
+            return None
+        token = secrets.token_urlsafe(32)
+        with self._tx():
+            self.db.table("tokens").insert(
+                {
+                    "token_hash": _token_hash(token),
+                    "kind": "beheerder",
+                    "beheerder_id": row["id"],
+                    "kiosk_id": None,
+                    "expires_at": iso(self.clock() + ACCESS_TOKEN_TTL),
+                }
+            )
+            organisations = self._organisations_of(row["id"])
+        return SignedIn(
+            access_token=token,
+            expires_in=int(ACCESS_TOKEN_TTL.total_seconds()),
+            beheerder_id=row["id"],
+            beheerder_name=row["name"],
+            organisations=organisations,
+        )
+
+    def principal(self, token: str) -> Principal | None:
+        """Resolve a bearer token; None when unknown or expired."""
+        with self._lock:
+            row = self._one("SELECT * FROM tokens WHERE token_hash = ?", [_token_hash(token)])
+            if row is None:
+                return None
+            if row["expires_at"] and self.clock() >= parse_iso(row["expires_at"]):
+                return None
+            orgs = frozenset(o["id"] for o in self._organisations_of(row["beheerder_id"]))
+        return Principal(row["kind"], row["beheerder_id"], row["kiosk_id"], orgs)
+
+    def enroll_kiosk(self, principal: Principal, name: str) -> tuple[str, str]:
+        """Register a kiosk for ``principal`` (a beheerder); returns (kiosk_id, device_token)."""
+        kiosk_id = f"kiosk-{uuid.uuid4()}"
+        token = secrets.token_urlsafe(32)
+        with self._tx():
+            self.db.table("kiosks").insert(
+                {
+                    "id": kiosk_id,
+                    "name": name,
+                    "enrolled_by": principal.beheerder_id,
+                    "created_at": iso(self.clock()),
+                }
+            )
+            self.db.table("tokens").insert(
+                {
+                    "token_hash": _token_hash(token),
+                    "kind": "device",
+                    "beheerder_id": principal.beheerder_id,
+                    "kiosk_id": kiosk_id,
+                    "expires_at": None,
+                }
+            )
+        return kiosk_id, token
+
+    # -- registrations ------------------------------------------------------------------
+
+    def _body_mac(self, body: dict[str, Any]) -> str:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hmac.new(self._mac_key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _new_code(self, kind: str, kiosk_id: str | None, registration_id: str | None) -> str:
+        now = self.clock().replace(microsecond=0)
+        ttl = self.code_ttl if kind == "live" else self.pool_ttl
+        while True:
+            raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+            code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+            if self._one("SELECT code FROM enrollments WHERE code = ?", [code]) is None:
+                break
+        self.db.table("enrollments").insert(
+            {
+                "code": code,
+                "kind": kind,
+                "registration_id": registration_id,
+                "kiosk_id": kiosk_id,
+                "state": "active",
+                "created_at": iso(now),
+                "expires_at": iso(now + ttl),
+                "used_at": None,
+                "device_key_sha256": None,
+            }
+        )
+        return code
+
+    def _enrollment_json(self, code: str) -> dict[str, str]:
+        row = self._one("SELECT code, expires_at FROM enrollments WHERE code = ?", [code])
+        assert row is not None
+        return {
+            "code": row["code"],
+            "qr_payload": QR_PREFIX + row["code"],
+            "expires_at": row["expires_at"],
+        }
+
+    def _state(self, reg: dict[str, Any]) -> dict[str, Any]:
+        """The registration's answer: ``{registration_id, status, enrollment, enrolled_at}``."""
+        enrollment: dict[str, str] | None = None
+        if reg["enrolled_at"]:
+            status = "enrolled"
+        else:
+            code = self._one("SELECT * FROM enrollments WHERE code = ?", [reg["current_code"]])
+            if code is None or code["state"] == "cancelled":
+                status = "cancelled"
+            elif self.clock() >= parse_iso(code["expires_at"]):
+                status = "expired"
+            else:
+                status = "pending_enrollment"
+                enrollment = self._enrollment_json(code["code"])
+        return {
+            "registration_id": reg["id"],
+            "status": status,
+            "enrollment": enrollment,
+            "enrolled_at": reg["enrolled_at"],
+        }
+
+    def _may_access(self, principal: Principal, reg: dict[str, Any]) -> bool:
+        if reg["organisation_id"] in principal.organisations:
+            return True
+        return principal.kind == "device" and reg["kiosk_id"] == principal.kiosk_id
+
+    def put_registration(
+        self, principal: Principal, registration_id: str, body: Any
+    ) -> tuple[bool, dict[str, Any]]:
+        """Idempotent PUT; returns (created, answer). Raises :class:`ApiFailure`."""
+        problems = validate_registration(body, self.clock().date())
+        if problems:
+            raise invalid(problems)
+        body = {**body, "enrollment_code": body.get("enrollment_code")}
+        mac = self._body_mac(body)
+        with self._tx():
+            existing = self._one("SELECT * FROM registrations WHERE id = ?", [registration_id])
+            if existing is not None:
+                if existing["body_mac"] != mac or not self._may_access(principal, existing):
+                    raise ApiFailure(
+                        409, "conflict", "registration_id already used with a different body"
+                    )
+                return False, self._state(existing)
+            self._check_semantics(principal, body)
+            code = body["enrollment_code"]
+            if code is None:
+                code = self._new_code("live", principal.kiosk_id, registration_id)
+            else:
+                self._bind_pool_code(code, registration_id)
+            employee = body["employee"]
+            row = {
+                "id": registration_id,
+                "organisation_id": body["organisation_id"],
+                "display_name": " ".join(
+                    part for part in (employee["given_names"], employee["surname"]) if part
+                ),
+                "checked_by": body["wid_check"]["checked_by"],
+                "body_mac": mac,
+                "kiosk_id": principal.kiosk_id,
+                "created_at": iso(self.clock()),
+                "enrolled_at": None,
+                "current_code": code,
+            }
+            self.db.table("registrations").insert(row)
+            return True, self._state(row)
+
+    def _check_semantics(self, principal: Principal, body: dict[str, Any]) -> None:
+        """What validation needs the database for; raises a 422."""
+        org = body["organisation_id"]
+        checked_by = body["wid_check"]["checked_by"]
+        problems: list[Problem] = []
+        if self._one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
+            problems.append(Problem("organisation_id", "unknown organisation"))
+        elif principal.kind == "beheerder" and org not in principal.organisations:
+            problems.append(Problem("organisation_id", "not an organisation you manage"))
+        if self._one("SELECT id FROM beheerders WHERE id = ?", [checked_by]) is None:
+            problems.append(Problem("wid_check.checked_by", "unknown beheerder"))
+        elif org not in {o["id"] for o in self._organisations_of(checked_by)}:
+            # With a device token this is the authorisation: the beheerder who checked the
+            # document must manage the organisation the employee is registered at.
+            problems.append(
+                Problem("wid_check.checked_by", "this beheerder does not manage the organisation")
+            )
+        if problems:
+            raise invalid(problems)
+
+    def _bind_pool_code(self, code: str, registration_id: str) -> None:
+        row = self._one("SELECT * FROM enrollments WHERE code = ?", [code])
+        if row is None or row["kind"] != "pool":
+            raise invalid([Problem("enrollment_code", "not a reserved enrollment code")])
+        if row["registration_id"] is not None or row["state"] != "active":
+            raise ApiFailure(409, "conflict", "enrollment_code is already bound or no longer valid")
+        # An expired pool code is still bound: the registration must never be lost because a
+        # kiosk was offline for long; its status then reads 'expired' and it can be renewed.
+        self.db.execute(
+            "UPDATE enrollments SET registration_id = ? WHERE code = ?", [registration_id, code]
+        )
+
+    def _accessible(self, principal: Principal, registration_id: str) -> dict[str, Any]:
+        reg = self._one("SELECT * FROM registrations WHERE id = ?", [registration_id])
+        if reg is None or not self._may_access(principal, reg):
+            raise ApiFailure(404, "not_found", "no such registration")
+        return reg
+
+    def get_registration(self, principal: Principal, registration_id: str) -> dict[str, Any]:
+        """``GET /v1/registrations/{id}``."""
+        with self._lock:
+            return self._state(self._accessible(principal, registration_id))
+
+    def renew_enrollment(self, principal: Principal, registration_id: str) -> dict[str, str]:
+        """Issue a new live code; the old one is dead (state ``superseded``)."""
+        with self._tx():
+            reg = self._accessible(principal, registration_id)
+            if reg["enrolled_at"]:
+                raise ApiFailure(409, "already_enrolled", "the registration is already enrolled")
+            self.db.execute(
+                "UPDATE enrollments SET state = 'superseded' WHERE code = ? AND state = 'active'",
+                [reg["current_code"]],
+            )
+            code = self._new_code("live", principal.kiosk_id, registration_id)
+            self.db.execute(
+                "UPDATE registrations SET current_code = ? WHERE id = ?", [code, registration_id]
+            )
+            return self._enrollment_json(code)
+
+    def cancel_enrollment(self, principal: Principal, registration_id: str) -> None:
+        """Cancel the current code (idempotent); an enrolled registration gives 409."""
+        with self._tx():
+            reg = self._accessible(principal, registration_id)
+            if reg["enrolled_at"]:
+                raise ApiFailure(409, "already_enrolled", "the registration is already enrolled")
+            self.db.execute(
+                "UPDATE enrollments SET state = 'cancelled' WHERE code = ? AND state = 'active'",
+                [reg["current_code"]],
+            )
+
+    def reserve_codes(self, principal: Principal, count: int) -> list[dict[str, str]]:
+        """Issue ``count`` unbound pool codes to a kiosk."""
+        with self._tx():
+            codes = [self._new_code("pool", principal.kiosk_id, None) for _ in range(count)]
+            return [self._enrollment_json(code) for code in codes]
+
+    # -- the phone ----------------------------------------------------------------------
+
+    def app_enroll(self, qr_payload: str, device_public_key: str) -> str:
+        """Redeem a code for a phone; returns the name the app shows under 'ID'."""
+        key_der = _parse_public_key(device_public_key)
+        if not qr_payload.startswith(QR_PREFIX):
+            raise ApiFailure(404, "unknown_code", "not a ZORG-ID enrollment QR")
+        code = qr_payload[len(QR_PREFIX) :]
+        now = self.clock()
+        with self._tx():
+            row = self._one("SELECT * FROM enrollments WHERE code = ?", [code])
+            if row is None:
+                raise ApiFailure(404, "unknown_code", "unknown enrollment code")
+            if row["state"] != "active":
+                raise ApiFailure(410, "gone", f"enrollment code is {row['state']}")
+            if now >= parse_iso(row["expires_at"]):
+                raise ApiFailure(410, "gone", "enrollment code has expired")
+            if row["registration_id"] is None:
+                # A pool code whose registration is still queued on an offline kiosk.
+                raise ApiFailure(
+                    425,
+                    "too_early",
+                    "the registration has not reached the portal yet",
+                    retry_after=30,
+                )
+            reg = self._one("SELECT * FROM registrations WHERE id = ?", [row["registration_id"]])
+            assert reg is not None
+            self.db.execute(
+                "UPDATE enrollments SET state = 'used', used_at = ?, device_key_sha256 = ? "
+                "WHERE code = ?",
+                [iso(now), hashlib.sha256(key_der).hexdigest(), code],
+            )
+            self.db.execute(
+                "UPDATE registrations SET enrolled_at = ? WHERE id = ?", [iso(now), reg["id"]]
+            )
+            return str(reg["display_name"])
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are stored hashed: a copy of the database does not hand out live credentials.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _parse_public_key(text: str) -> bytes:
+    """Parse the app's device key (base64 DER SubjectPublicKeyInfo, EC); 422 when invalid."""
+    try:
+        der = base64.b64decode(text, validate=True)
+        key = load_der_public_key(der)
+    except (binascii.Error, ValueError):
+        raise invalid([Problem("device_public_key", "not a base64 DER EC public key")]) from None
+    if not isinstance(key, EllipticCurvePublicKey):
+        raise invalid([Problem("device_public_key", "must be an EC public key")])
+    return der
