@@ -1,0 +1,480 @@
+"""The sync worker: delivers the queue to the portal and follows enrollments (DESIGN.md §6).
+
+One thread owns the delivery loop. It authenticates with the kiosk's *device* token (never a
+beheerder session), so queued work syncs with nobody signed in. What it does with each
+portal answer (the error tree in :mod:`kiosk.sync.api`)::
+
+    201/200                 done; RegistrationDelivered
+    PortalRejected          permanent (400, 404, 409, 410, 422): the item is dead, kept with
+                            its reason and status, retried only by a person
+                            (Store.retry); the rest of the queue carries on
+    PortalAuthError         401/403: the item goes back to pending and the whole queue pauses
+                            until the credential is fixed (resume() or a new device token)
+    PortalUnreachable/Busy  transient: the item is retried after exponential backoff with
+                            full jitter (capped, Retry-After honoured); the pass stops,
+                            because the portal is down or overloaded for everyone
+    PortalError             the portal broke its contract: treated as transient, logged
+
+Events go to plain callbacks, called *from the worker thread*; the UI marshals them to the
+Qt thread itself. Time and randomness are injected (``clock``, ``rng``) and
+:meth:`SyncWorker.deliver_due` / :meth:`SyncWorker.poll_watches` can be driven directly, so
+tests are deterministic without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiosk.errors import KioskError, StorageFailure
+from kiosk.model import RegistrationStatus
+from kiosk.store import Store, utc_now
+from kiosk.sync.api import (
+    PortalApi,
+    PortalAuthError,
+    PortalBusy,
+    PortalError,
+    PortalRejected,
+    PortalUnreachable,
+    RegistrationState,
+)
+from kiosk.sync.backoff import Backoff
+from kiosk.sync.pool import CodePool
+
+log = logging.getLogger(__name__)
+
+TERMINAL = frozenset(
+    {RegistrationStatus.ENROLLED, RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED}
+)
+NO_CREDENTIAL = "sync.error.no_credential"
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationDelivered:
+    """The portal acknowledged a registration; ``state`` carries its enrollment (the QR)."""
+
+    registration_id: uuid.UUID
+    state: RegistrationState
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationFailed:
+    """An attempt failed; ``permanent`` means it is dead until a person retries it."""
+
+    registration_id: uuid.UUID
+    error_key: str
+    permanent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged:
+    """The queue's counts or the worker's pause/online state changed."""
+
+    pending: int
+    in_flight: int
+    dead: int
+    paused: bool
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentStatusChanged:
+    """A watched registration's portal status changed (e.g. to ``enrolled``)."""
+
+    registration_id: uuid.UUID
+    state: RegistrationState
+
+
+SyncEvent = RegistrationDelivered | RegistrationFailed | QueueChanged | EnrollmentStatusChanged
+Listener = Callable[[SyncEvent], None]
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one delivery pass did (``kiosk sync once``)."""
+
+    delivered: list[uuid.UUID] = field(default_factory=list)
+    dead: list[uuid.UUID] = field(default_factory=list)
+    retry: list[uuid.UUID] = field(default_factory=list)
+    paused: bool = False
+    online: bool | None = None
+    codes_added: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form."""
+        return {
+            "delivered": [str(i) for i in self.delivered],
+            "dead": [str(i) for i in self.dead],
+            "retry": [str(i) for i in self.retry],
+            "paused": self.paused,
+            "online": self.online,
+            "codes_added": self.codes_added,
+        }
+
+
+@dataclass(slots=True)
+class _Watch:
+    next_at: datetime
+    failures: int = 0
+    last: RegistrationStatus | None = None
+
+
+class SyncWorker:
+    """Delivers queued registrations and polls watched enrollments in its own thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        portal: PortalApi,
+        device_token_provider: Callable[[], str | None],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+        backoff: Backoff | None = None,
+        poll_interval_s: float = 5.0,
+        pool: CodePool | None = None,
+        pool_refill_interval_s: float = 60.0,
+        max_idle_s: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._portal = portal
+        self._token = device_token_provider
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._backoff = backoff or Backoff()
+        self.poll_interval_s = poll_interval_s
+        self._pool = pool
+        self._pool_refill_interval = timedelta(seconds=pool_refill_interval_s)
+        self._max_idle_s = max_idle_s
+
+        self._lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._watches: dict[uuid.UUID, _Watch] = {}
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._hold_until: datetime | None = None
+        self._failures = 0
+        self._online = False
+        self._next_refill: datetime | None = None
+        self._last_queue_event: QueueChanged | None = None
+
+    # ------------------------------------------------------------------ listeners
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event)`` from the worker thread; returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    def _emit(self, event: SyncEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                # A broken listener must not stop deliveries.
+                log.exception("sync listener failed", extra={"event": type(event).__name__})
+
+    def queue_state(self) -> QueueChanged:
+        """The current counts, pause and online state (what :class:`QueueChanged` carries)."""
+        counts = self._store.counts()
+        return QueueChanged(
+            pending=counts.pending,
+            in_flight=counts.in_flight,
+            dead=counts.dead,
+            paused=self._store.paused() is not None,
+            online=self._online,
+        )
+
+    def _emit_queue(self, *, force: bool = False) -> None:
+        state = self.queue_state()
+        with self._lock:
+            if not force and state == self._last_queue_event:
+                return
+            self._last_queue_event = state
+        self._emit(state)
+
+    @property
+    def online(self) -> bool:
+        """True when the last contact with the portal got an answer."""
+        return self._online
+
+    # ------------------------------------------------------------------ thread control
+
+    def start(self) -> None:
+        """Start the worker thread (idempotent)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Ask the thread to finish its current request and exit; True when it did."""
+        self._stopping.set()
+        self._wakeup.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def wake(self) -> None:
+        """Sync now (e.g. right after an enqueue) instead of at the next scheduled time."""
+        with self._lock:
+            self._hold_until = None
+        self._wakeup.set()
+
+    def resume(self) -> None:
+        """Lift an auth pause after the credential was fixed, and sync now."""
+        self._store.resume()
+        with self._lock:
+            self._failures = 0
+        self._emit_queue()
+        self.wake()
+
+    def _run(self) -> None:
+        self._emit_queue(force=True)
+        while not self._stopping.is_set():
+            self._wakeup.clear()
+            try:
+                self.step()
+                timeout = self._seconds_until_next()
+            except Exception:
+                # A bug or a storage failure: log the type only, try again later.
+                log.exception("sync step failed")
+                timeout = self._max_idle_s
+            self._wakeup.wait(timeout)
+
+    def step(self) -> None:
+        """One round: deliver what is due, poll due watches, top up the code pool."""
+        self.deliver_due()
+        if not self._stopping.is_set():
+            self.poll_watches()
+        if not self._stopping.is_set():
+            self.refill_pool()
+
+    def _seconds_until_next(self) -> float:
+        now = self._clock()
+        candidates: list[datetime] = []
+        if self._store.paused() is None:
+            due = self._store.next_due_at()
+            if due is not None:
+                with self._lock:
+                    hold = self._hold_until
+                candidates.append(max(due, hold) if hold else due)
+        with self._lock:
+            candidates.extend(w.next_at for w in self._watches.values())
+        if not candidates:
+            return self._max_idle_s
+        seconds = (min(candidates) - now).total_seconds()
+        return min(max(seconds, 0.0), self._max_idle_s)
+
+    # ------------------------------------------------------------------ delivery
+
+    def deliver_due(self, *, force: bool = False) -> SyncReport:
+        """Deliver every due pending item now (``force`` ignores a backoff hold)."""
+        report = SyncReport()
+        try:
+            self._deliver(report, force=force)
+        finally:
+            report.paused = self._store.paused() is not None
+            report.online = self._online
+            self._emit_queue()
+        return report
+
+    def _deliver(self, report: SyncReport, *, force: bool) -> None:
+        if self._store.paused() is not None:
+            return
+        with self._lock:
+            hold = self._hold_until
+        if hold is not None and not force and self._clock() < hold:
+            return
+        token = self._token()
+        if token is None:
+            if self._store.counts().pending:
+                self._store.pause(NO_CREDENTIAL, None)
+            return
+        while not self._stopping.is_set():
+            claimed = self._store.claim_next(self._clock())
+            if claimed is None:
+                return
+            item, registration = claimed
+            rid = item.registration_id
+            self._emit_queue()
+            try:
+                state = self._portal.put_registration(token, registration)
+            except PortalRejected as exc:
+                self._online = True
+                self._store.mark_dead(rid, exc.message_key, exc.status)
+                report.dead.append(rid)
+                log.warning("registration rejected", extra={"registration_id": str(rid),
+                                                            "status": exc.status})
+                self._emit(RegistrationFailed(rid, exc.message_key, permanent=True))
+                continue
+            except PortalAuthError as exc:
+                self._online = True
+                self._store.release(rid)
+                self._store.pause(exc.message_key, exc.status)
+                log.warning("device credential refused; queue paused",
+                            extra={"status": exc.status})
+                self._emit(RegistrationFailed(rid, exc.message_key, permanent=False))
+                return
+            except (PortalUnreachable, PortalBusy, PortalError) as exc:
+                self._transient(rid, exc, report)
+                return
+            self._online = True
+            with self._lock:
+                self._failures = 0
+                self._hold_until = None
+            self._store.mark_done(rid)
+            report.delivered.append(rid)
+            log.info("registration delivered", extra={"registration_id": str(rid)})
+            self._emit(RegistrationDelivered(rid, state))
+
+    def _transient(self, rid: uuid.UUID, exc: KioskError, report: SyncReport) -> None:
+        retry_after = exc.retry_after if isinstance(exc, PortalBusy) else None
+        status = exc.status if isinstance(exc, PortalBusy) else None
+        # Busy means the portal answered; unreachable and contract breaches do not count.
+        self._online = isinstance(exc, PortalBusy)
+        with self._lock:
+            self._failures += 1
+            failures = self._failures
+        now = self._clock()
+        delay = timedelta(seconds=self._backoff.delay(failures, self._rng, retry_after))
+        with self._lock:
+            self._hold_until = now + delay
+        self._store.mark_retry(rid, now + delay, exc.message_key, status)
+        report.retry.append(rid)
+        log.info(
+            "delivery postponed",
+            extra={"registration_id": str(rid), "error": exc.message_key,
+                   "delay_s": round(delay.total_seconds(), 3)},
+        )
+        self._emit(RegistrationFailed(rid, exc.message_key, permanent=False))
+
+    # ------------------------------------------------------------------ enrollment following
+
+    def watch(self, registration_id: uuid.UUID) -> None:
+        """Poll the portal for this registration's status until it is final or unwatched."""
+        with self._lock:
+            self._watches[registration_id] = _Watch(next_at=self._clock())
+        self._wakeup.set()
+
+    def unwatch(self, registration_id: uuid.UUID) -> None:
+        """Stop following a registration (e.g. the wizard was cancelled)."""
+        with self._lock:
+            self._watches.pop(registration_id, None)
+
+    def watching(self) -> set[uuid.UUID]:
+        """The registrations being followed."""
+        with self._lock:
+            return set(self._watches)
+
+    def poll_watches(self) -> None:
+        """Poll every watched registration whose next poll time has come."""
+        now = self._clock()
+        with self._lock:
+            due = [rid for rid, w in self._watches.items() if w.next_at <= now]
+        if not due:
+            return
+        if self._store.paused() is not None:
+            return
+        token = self._token()
+        if token is None:
+            return
+        interval = timedelta(seconds=self.poll_interval_s)
+        for rid in due:
+            if self._stopping.is_set():
+                return
+            item = self._store.item(rid)
+            if item is not None and item.state.value != "done":
+                # Not at the portal yet: nothing to ask; delivery comes first.
+                self._reschedule(rid, now + interval)
+                continue
+            try:
+                state = self._portal.get_registration(token, rid)
+            except PortalRejected as exc:
+                self.unwatch(rid)
+                self._emit(RegistrationFailed(rid, exc.message_key, permanent=True))
+                continue
+            except PortalAuthError as exc:
+                self._store.pause(exc.message_key, exc.status)
+                self._emit_queue()
+                return
+            except (PortalUnreachable, PortalBusy, PortalError) as exc:
+                self._online = isinstance(exc, PortalBusy)
+                retry_after = exc.retry_after if isinstance(exc, PortalBusy) else None
+                with self._lock:
+                    watch = self._watches.get(rid)
+                    if watch is None:
+                        continue
+                    watch.failures += 1
+                    failures = watch.failures
+                delay = max(
+                    self.poll_interval_s, self._backoff.delay(failures, self._rng, retry_after)
+                )
+                self._reschedule(rid, now + timedelta(seconds=delay))
+                continue
+            self._online = True
+            with self._lock:
+                watch = self._watches.get(rid)
+                if watch is None:
+                    continue
+                changed = watch.last != state.status
+                watch.last = state.status
+                watch.failures = 0
+                watch.next_at = now + interval
+                if state.status in TERMINAL:
+                    self._watches.pop(rid, None)
+            if changed:
+                self._emit(EnrollmentStatusChanged(rid, state))
+
+    def _reschedule(self, rid: uuid.UUID, when: datetime) -> None:
+        with self._lock:
+            watch = self._watches.get(rid)
+            if watch is not None:
+                watch.next_at = when
+
+    # ------------------------------------------------------------------ code pool
+
+    def refill_pool(self, *, force: bool = False) -> int:
+        """Top up the offline code pool when online and due; returns codes added."""
+        if self._pool is None or self._store.paused() is not None:
+            return 0
+        now = self._clock()
+        if not force and (not self._online or (self._next_refill and now < self._next_refill)):
+            return 0
+        self._next_refill = now + self._pool_refill_interval
+        try:
+            return self._pool.refill() if self._pool.needs_refill() else 0
+        except PortalAuthError as exc:
+            self._store.pause(exc.message_key, exc.status)
+            self._emit_queue()
+        except (PortalUnreachable, PortalBusy, PortalError, PortalRejected) as exc:
+            log.info("code pool not refilled", extra={"error": exc.message_key})
+        except StorageFailure as exc:
+            log.error("code pool not stored", extra={"error": exc.message_key})
+        return 0
+
+    def sync_once(self) -> SyncReport:
+        """Deliver everything due now and top up the pool (``kiosk sync once``)."""
+        report = self.deliver_due(force=True)
+        if report.online:
+            report.codes_added = self.refill_pool(force=True)
+        return report
