@@ -66,6 +66,7 @@ class Route:
     template: str
     handler: str
     auth: str | None  # None (public), "beheerder", "device" or "any"
+    body: bool = False  # takes a JSON body
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -80,14 +81,14 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/health", "health", None),
     Route("GET", "/v1/openapi.json", "openapi", None),
-    Route("POST", "/v1/auth/token", "sign_in", None),
-    Route("POST", "/v1/kiosks", "enroll_kiosk", "beheerder"),
-    Route("PUT", "/v1/registrations/{registration_id}", "put_registration", "any"),
+    Route("POST", "/v1/auth/token", "sign_in", None, body=True),
+    Route("POST", "/v1/kiosks", "enroll_kiosk", "beheerder", body=True),
+    Route("PUT", "/v1/registrations/{registration_id}", "put_registration", "any", body=True),
     Route("GET", "/v1/registrations/{registration_id}", "get_registration", "any"),
     Route("POST", "/v1/registrations/{registration_id}/enrollment", "renew", "any"),
     Route("DELETE", "/v1/registrations/{registration_id}/enrollment", "cancel", "any"),
-    Route("POST", "/v1/enrollment-codes", "reserve_codes", "device"),
-    Route("POST", "/v1/app/enroll", "app_enroll", None),
+    Route("POST", "/v1/enrollment-codes", "reserve_codes", "device", body=True),
+    Route("POST", "/v1/app/enroll", "app_enroll", None, body=True),
 )
 """Every path and method the portal serves; the OpenAPI document lists exactly these."""
 
@@ -444,7 +445,7 @@ class _Handler(BaseHTTPRequestHandler):
             kwargs["address"] = self.client_address[0]
             if route.auth is not None:
                 kwargs["principal"] = self._authorise(route.auth)
-            if method in ("POST", "PUT"):
+            if route.body:
                 kwargs["body"] = _parse_json(raw)
             handler: Callable[..., tuple[int, Any]] = getattr(portal, route.handler)
             status, payload = handler(**kwargs)
@@ -490,11 +491,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         length_text = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding"):
+            # Chunked bodies are not supported; close so the connection cannot desync.
+            self.close_connection = True
+            raise ApiFailure(411, "length_required", "send Content-Length, not chunks")
         if length_text is None:
-            if self.command in ("POST", "PUT"):
-                self.close_connection = True
-                raise ApiFailure(411, "length_required", "Content-Length is required")
-            return b""
+            return b""  # RFC 9112 section 6.3: no length and no transfer coding means no body
         if not length_text.isdigit():
             self.close_connection = True
             raise ApiFailure(400, "bad_request", "invalid Content-Length")
