@@ -70,3 +70,12 @@ def make_registration(
         enrollment_code=enrollment_code,
         registration_id=registration_id or uuid.uuid4(),
     )
+
+
+def enroll_demo_kiosk(portal_url: str):
+    """Sign in as the demo beheerder and enroll a kiosk: its DeviceCredential."""
+    from kiosk.sync.client import PortalClient
+
+    with PortalClient(portal_url) as client:
+        session = client.sign_in("demo", "demo")
+        return client.enroll_kiosk(session.access_token, "balie-test")
