@@ -162,3 +162,45 @@ def header_length(data: bytes) -> int:
     _, offset = decode_tag(data, 0)
     length, offset = decode_length(data, offset)
     return offset + length
+
+
+def encode_oid(dotted: str) -> bytes:
+    """The DER content octets of an OBJECT IDENTIFIER ("0.4.0.127.0.7.2.2.4.2.2")."""
+    arcs = [int(part) for part in dotted.split(".")]
+    if len(arcs) < 2 or arcs[0] > 2:
+        raise ValueError(f"bad OID {dotted}")
+    out = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+        rest = arc
+        chunk = [rest & 0x7F]
+        rest >>= 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
+        out += bytes(reversed(chunk))
+    return bytes(out)
+
+
+def decode_oid(content: bytes) -> str:
+    """Dotted form of OBJECT IDENTIFIER content octets; raises MalformedData."""
+    if not content or content[-1] & 0x80 or len(content) > 64:
+        raise MalformedData()
+    arcs: list[int] = []
+    value = 0
+    for byte in content:
+        if value == 0 and byte == 0x80:
+            raise MalformedData()  # non-minimal encoding
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = arcs[0]
+    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
+    return ".".join(str(arc) for arc in head + arcs[1:])
+
+
+def decode_unsigned(content: bytes) -> int:
+    """Content of a DER INTEGER that must be non-negative; raises MalformedData."""
+    if not content or content[0] & 0x80 or len(content) > 1024:
+        raise MalformedData()
+    return int.from_bytes(content, "big")
