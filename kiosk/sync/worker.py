@@ -454,27 +454,53 @@ class SyncWorker:
     # ------------------------------------------------------------------ code pool
 
     def refill_pool(self, *, force: bool = False) -> int:
-        """Top up the offline code pool when online and due; returns codes added."""
+        """Top up the offline code pool when due; returns codes added.
+
+        Tried at most every ``pool_refill_interval_s`` (or now with ``force``); the attempt
+        itself tells whether the portal is reachable.
+        """
         if self._pool is None or self._store.paused() is not None:
             return 0
         now = self._clock()
-        if not force and (not self._online or (self._next_refill and now < self._next_refill)):
+        if not force and self._next_refill is not None and now < self._next_refill:
             return 0
+        with self._lock:
+            hold = self._hold_until
+        if not force and hold is not None and now < hold:
+            return 0  # deliveries are backing off: the portal is down or busy, leave it be
         self._next_refill = now + self._pool_refill_interval
         try:
-            return self._pool.refill() if self._pool.needs_refill() else 0
+            if not self._pool.needs_refill():
+                return 0
+            added = self._pool.refill()
+            self._online = True
+            return added
         except PortalAuthError as exc:
+            self._online = True
             self._store.pause(exc.message_key, exc.status)
-            self._emit_queue()
-        except (PortalUnreachable, PortalBusy, PortalError, PortalRejected) as exc:
+        except PortalRejected as exc:
+            self._online = True
+            log.warning("code pool refused", extra={"error": exc.message_key})
+        except (PortalUnreachable, PortalBusy, PortalError) as exc:
+            self._online = isinstance(exc, PortalBusy)
             log.info("code pool not refilled", extra={"error": exc.message_key})
         except StorageFailure as exc:
             log.error("code pool not stored", extra={"error": exc.message_key})
+        finally:
+            self._emit_queue()
         return 0
 
     def sync_once(self) -> SyncReport:
-        """Deliver everything due now and top up the pool (``kiosk sync once``)."""
+        """Deliver everything due now and top up the pool (``kiosk sync once``).
+
+        With nothing to deliver, ``GET /v1/health`` tells whether the portal is reachable.
+        """
         report = self.deliver_due(force=True)
+        attempted = report.delivered or report.dead or report.retry
+        if not attempted and not report.paused:
+            self._online = self._portal.health()
+            report.online = self._online
         if report.online:
             report.codes_added = self.refill_pool(force=True)
+            report.online = self._online
         return report
