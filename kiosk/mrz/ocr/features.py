@@ -1,0 +1,61 @@
+"""Glyph windows and their features, shared by the training script and the reader.
+
+Every character is classified from a window of a *canonical line strip*: the MRZ line
+rectified so that one character cell is :data:`PITCH` pixels wide and the line's centre runs
+horizontally. OCR-B glyphs are :data:`GLYPH_H` pixels tall there (cap height 0.71 em,
+advance 0.723 em on the Debian font), so windows are comparable across documents and cameras.
+The window is a little wider than a cell so a glyph that the segmenter placed a few pixels
+off is still wholly inside it; training crops are jittered in the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import cv2
+import numpy as np
+
+#: Canonical character pitch in pixels (9303 part 3 section 4.4: 2.54 mm per character).
+PITCH = 20
+#: Canonical OCR-B cap height in pixels at :data:`PITCH`.
+GLYPH_H = 20
+#: Window around a character centre that is classified.
+WIN_W, WIN_H = 24, 36
+#: 37-character MRZ alphabet (9303 part 3 section 4.3), in the classifier's class order.
+ALPHABET = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PAD = max(WIN_W, WIN_H)
+
+
+@cache
+def _hog() -> cv2.HOGDescriptor:
+    # 6x6-pixel cells with 2x2-cell blocks: a stroke is about 3 px wide at this scale.
+    return cv2.HOGDescriptor((WIN_W, WIN_H), (12, 12), (6, 6), (6, 6), 9)
+
+
+def feature_size() -> int:
+    """Length of one feature vector."""
+    return int(_hog().getDescriptorSize()) + (WIN_W // 4) * (WIN_H // 4)
+
+
+def window_features(strip: np.ndarray, centres: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Return one feature row per character centre ``(x, y)`` in the grey ``strip``.
+
+    Features are HOG (shape, insensitive to contrast and glare) plus a coarse 6x9 grid of the
+    contrast-normalised window (ink mass, which separates e.g. ``O`` from ``0`` and ``D``).
+    """
+    if not centres:
+        return np.zeros((0, feature_size()), np.float32)
+    padded = cv2.copyMakeBorder(strip, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE)
+    locations = [
+        (round(x - WIN_W / 2) + _PAD, round(y - WIN_H / 2) + _PAD) for x, y in centres
+    ]
+    raw = _hog().compute(padded, (6, 6), (0, 0), locations)
+    hog = np.asarray(raw, np.float32).reshape(len(centres), -1)
+    grids = np.empty((len(centres), (WIN_W // 4) * (WIN_H // 4)), np.float32)
+    for i, (x0, y0) in enumerate(locations):
+        win = padded[y0 : y0 + WIN_H, x0 : x0 + WIN_W].astype(np.float32)
+        lo, hi = float(win.min()), float(win.max())
+        norm = (hi - win) / max(hi - lo, 8.0)  # ink = 1, paper = 0
+        grids[i] = cv2.resize(norm, (WIN_W // 4, WIN_H // 4), interpolation=cv2.INTER_AREA).ravel()
+    return np.hstack([hog, grids])

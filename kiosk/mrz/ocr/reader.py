@@ -1,0 +1,126 @@
+"""Read the MRZ of one camera frame: locate, rectify, classify, validate.
+
+The reader returns what it saw even when the check digits fail (the video voter combines
+such frames); ``result.valid`` says whether the text passed :func:`kiosk.mrz.parser.parse_mrz`,
+which corrects OCR confusions by field type only where the check digits then pass
+(DESIGN.md section 4).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from kiosk.mrz.ocr.features import ALPHABET, window_features
+from kiosk.mrz.ocr.locate import Located, find_bands, rectify
+from kiosk.mrz.ocr.model import GlyphModel, default_model
+from kiosk.mrz.parser import parse_mrz
+from kiosk.mrz.result import MrzResult, MrzSyntaxError
+
+#: How many band candidates one frame may try before giving up (bounds the time per frame).
+MAX_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class FrameRead:
+    """What one frame gave.
+
+    ``lines`` is the text as classified (before correction); ``probabilities`` has one row
+    of 37 class probabilities per character (all lines concatenated, :data:`ALPHABET`
+    order). ``result`` is the parsed MRZ (or None when the text is not MRZ-shaped);
+    ``text`` is the corrected text when ``result`` is valid.
+    """
+
+    lines: tuple[str, ...]
+    probabilities: np.ndarray = field(repr=False)
+    result: MrzResult | None = field(repr=False)
+    ms: float
+    quad: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        """True when every check digit passed (after correction by field type)."""
+        return self.result is not None and self.result.valid
+
+    @property
+    def confidence(self) -> float:
+        """Lowest per-character probability of the classified text (0..1)."""
+        if self.probabilities.size == 0:
+            return 0.0
+        return float(self.probabilities.max(axis=1).min())
+
+    @property
+    def text(self) -> str:
+        """The MRZ lines joined by newlines, with the parser's corrections applied."""
+        lines = [list(line) for line in self.lines]
+        if self.result is not None:
+            for c in self.result.corrections:
+                if c.to_char != "*":
+                    lines[c.line - 1][c.column - 1] = c.to_char
+        return "\n".join("".join(line) for line in lines)
+
+
+EMPTY = FrameRead((), np.zeros((0, len(ALPHABET)), np.float32), None, 0.0)
+
+
+def classify(located: Located, model: GlyphModel) -> tuple[tuple[str, ...], np.ndarray]:
+    """Classify every character cell of a rectified MRZ."""
+    centres = [g.centre(j) for g in located.grids for j in range(located.chars)]
+    probs = model.probabilities(window_features(located.strip, centres))
+    best = probs.argmax(axis=1)
+    text = "".join(ALPHABET[i] for i in best)
+    n = located.chars
+    return tuple(text[k * n : (k + 1) * n] for k in range(len(located.grids))), probs
+
+
+def _parse(lines: tuple[str, ...]) -> MrzResult | None:
+    try:
+        return parse_mrz("\n".join(lines))
+    except MrzSyntaxError:
+        return None
+
+
+def _band_quad(located: Located) -> np.ndarray:
+    h, w = located.strip.shape
+    corners = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
+    inverse = np.linalg.inv(located.homography)
+    quad: np.ndarray = cv2.perspectiveTransform(corners, inverse)[0]
+    return quad
+
+
+class MrzFrameReader:
+    """Reads MRZs from single frames with the shipped (or a given) glyph model."""
+
+    def __init__(
+        self,
+        model: GlyphModel | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._model = model or default_model()
+        self._clock = clock
+
+    def read(self, frame: np.ndarray) -> FrameRead:
+        """Read one BGR or grey frame; never raises for a frame without an MRZ."""
+        started = self._clock()
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        best: FrameRead | None = None
+        for band in find_bands(gray)[:MAX_CANDIDATES]:
+            located = rectify(gray, band)
+            if located is None:
+                continue
+            lines, probs = classify(located, self._model)
+            result = _parse(lines)
+            read = FrameRead(lines, probs, result, 0.0, _band_quad(located))
+            if read.valid:
+                best = read
+                break
+            if result is not None and (best is None or read.confidence > best.confidence):
+                best = read
+        ms = (self._clock() - started) * 1000
+        if best is None:
+            return FrameRead((), EMPTY.probabilities, None, ms)
+        return FrameRead(best.lines, best.probabilities, best.result, ms, best.quad)

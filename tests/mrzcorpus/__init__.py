@@ -1,0 +1,24 @@
+"""Synthetic MRZ corpus: OCR-B documents (TD1, TD3, eDL) photographed by a simulated webcam.
+
+Deterministic by seed; see :mod:`tests.mrzcorpus.generator`.
+"""
+
+from tests.mrzcorpus.generator import (
+    DIFFICULTIES,
+    KINDS,
+    Sample,
+    make_corpus,
+    make_sample,
+    random_mrz,
+    render_document,
+)
+
+__all__ = [
+    "DIFFICULTIES",
+    "KINDS",
+    "Sample",
+    "make_corpus",
+    "make_sample",
+    "random_mrz",
+    "render_document",
+]

@@ -1,0 +1,286 @@
+"""Render synthetic identity documents in OCR-B and photograph them with a simulated webcam.
+
+A sample is a full camera frame (1280x720 or 1920x1080, BGR ``uint8``) showing one document
+(TD1 identity card, TD3 passport data page, or a one-line eDL driving licence) on a desk,
+together with the exact MRZ lines printed on it. Everything is derived from the seed, so a
+corpus is the same on every machine (given the same OpenCV, Pillow and OCR-B font).
+
+Difficulty levels (issue 5):
+
+* ``normal``: in-plane rotation up to ±3°, slight tilt, mild blur (σ ≤ 0.8) and noise,
+  JPEG quality 80-95.
+* ``hard``: in-plane rotation up to ±8° and out-of-plane tilt up to ±8° (perspective),
+  low contrast, blur σ up to 1.6, more noise, uneven light and glare, JPEG quality 60.
+
+The MRZ is printed as 9303 part 3 section 4.4 says: OCR-B at 10 characters per 25.4 mm, so
+one character cell is 2.54 mm wide; line spacing varies a little between issuers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.mrzcorpus import mrzfmt
+
+OCRB_FONT = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
+KINDS = ("TD1", "TD3", "EDL")
+DIFFICULTIES = ("normal", "hard")
+FRAME_SIZES = ((1280, 720), (1920, 1080))
+
+#: Document sizes in mm (9303 part 4 TD3 data page, part 5 TD1; ISO 18013 card = ID-1).
+DOC_MM = {"TD1": (85.6, 54.0), "TD3": (125.0, 88.0), "EDL": (85.6, 54.0)}
+PX_PER_MM = 12.0
+PITCH_MM = 2.54
+#: OCR-B advance width is 0.723 em (measured on Debian's OCRB.otf).
+ADVANCE_EM = 0.7229
+
+_SURNAMES = [
+    "DE<BRUIJN", "JANSEN", "VAN<DER<BERG", "BAKKER", "VISSER", "SMIT", "MEIJER", "DE<VRIES",
+    "MULDER", "BOS", "VOS", "PETERS", "HENDRIKS", "VAN<LEEUWEN", "DEKKER", "BRINKMAN",
+    "OZTURK", "EL<AMRANI", "NGUYEN", "KOWALSKI", "SCHOLTEN", "WILLEMSEN", "VAN<DIJK",
+]
+_GIVEN = [
+    "WILLEKE", "LISELOTTE", "JAN", "PIETER", "FATIMA", "SANNE", "DAAN", "LUCAS", "EMMA",
+    "JULIA", "MOHAMMED", "SOPHIE", "THOMAS", "NOAH", "ANNA", "KEES", "YASMINA", "BRAM",
+]
+_ALNUM = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One synthetic camera frame and the MRZ printed on the document it shows."""
+
+    image: np.ndarray
+    lines: tuple[str, ...]
+    kind: str
+    difficulty: str
+    seed: int
+
+    @property
+    def text(self) -> str:
+        """The MRZ as newline-separated lines."""
+        return "\n".join(self.lines)
+
+
+def _date(rng: random.Random, start: int, end: int) -> str:
+    return f"{rng.randint(start, end) % 100:02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+
+
+def _docnum(rng: random.Random) -> str:
+    # Dutch document numbers: two letters, six letters/digits, one digit; never the letter O.
+    letters = string.ascii_uppercase.replace("O", "")
+    middle = "".join(rng.choice(letters + string.digits) for _ in range(6))
+    return rng.choice(letters) + rng.choice(letters) + middle + rng.choice(string.digits)
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(string.digits) for _ in range(n))
+
+
+def random_mrz(kind: str, rng: random.Random) -> tuple[str, ...]:
+    """Return the MRZ lines of a random, check-digit-valid document of ``kind``."""
+    surname = rng.choice(_SURNAMES)
+    given = "<".join(rng.sample(_GIVEN, rng.randint(1, 3)))
+    sex = rng.choice("MF<")
+    nat = rng.choice(["NLD", "NLD", "NLD", "BEL", "DEU", "POL", "TUR"])
+    dob, expiry = _date(rng, 1940, 2008), _date(rng, 2026, 2036)
+    number = _docnum(rng)
+    if kind == "TD3":
+        personal = _digits(rng, 9) if rng.random() < 0.4 else ""
+        return mrzfmt.td3(
+            "P<", nat, surname, given, number, nat, dob, sex, expiry, personal
+        )
+    if kind == "TD1":
+        optional = _digits(rng, 9) if rng.random() < 0.4 else ""
+        return mrzfmt.td1("I<", "NLD", surname, given, number, nat, dob, sex, expiry, optional)
+    if kind == "EDL":
+        return mrzfmt.edl("NLD", "".join(rng.choice(_ALNUM) for _ in range(10)), rng)
+    raise ValueError(kind)
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(OCRB_FONT, size)
+
+
+@cache
+def _label_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+def _guilloche(img: np.ndarray, rng: random.Random, colour: tuple[int, int, int]) -> None:
+    h, w = img.shape[:2]
+    xs = np.linspace(0, w, 400)
+    for _ in range(rng.randint(8, 16)):
+        amp, freq = rng.uniform(h * 0.05, h * 0.3), rng.uniform(2, 9) / w * 2 * math.pi
+        phase, base = rng.uniform(0, 6.3), rng.uniform(0, h)
+        ys = base + amp * np.sin(xs * freq + phase) * np.cos(xs * freq * 0.37 + phase)
+        pts = np.stack([xs, ys], axis=1).astype(np.int32)
+        cv2.polylines(img, [pts], False, colour, 1, cv2.LINE_AA)
+
+
+def render_document(kind: str, lines: tuple[str, ...], rng: random.Random) -> np.ndarray:
+    """Render a document of ``kind`` with ``lines`` as its MRZ; return an RGB ``uint8`` image."""
+    w_mm, h_mm = DOC_MM[kind]
+    w, h = round(w_mm * PX_PER_MM), round(h_mm * PX_PER_MM)
+    tint = np.array([rng.randint(215, 250) for _ in range(3)], dtype=np.float32)
+    grad = np.linspace(0.93, 1.0, w, dtype=np.float32)[None, :, None]
+    img = np.clip(np.ones((h, w, 3), np.float32) * tint * grad, 0, 255).astype(np.uint8)
+    light = tuple(int(c) for c in (tint - rng.randint(25, 45)))
+    _guilloche(img, rng, (light[0], light[1], light[2]))
+
+    pitch = PITCH_MM * PX_PER_MM
+    font = _font(round(pitch / ADVANCE_EM))
+    n_chars = len(lines[0])
+    line_gap = rng.uniform(3.9, 4.5) * PX_PER_MM
+    mrz_h = line_gap * len(lines)
+    mrz_top = h - rng.uniform(1.2, 2.4) * PX_PER_MM - mrz_h
+    left = (w - n_chars * pitch) / 2 + rng.uniform(-1.5, 1.5) * PX_PER_MM
+    # The MRZ clear zone (9303 part 3 section 4.2): plain background behind the OCR lines.
+    clear_top = int(mrz_top - 1.5 * PX_PER_MM)
+    img[clear_top:, :] = np.clip(
+        img[clear_top:, :].astype(np.int16) * 0 + (tint + 4).astype(np.int16), 0, 255
+    ).astype(np.uint8)
+
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    # Photo box with a face-like silhouette.
+    px0, py0 = int(w * 0.05), int(h * 0.12)
+    px1, py1 = int(w * 0.05 + w * 0.26), int(min(clear_top - 10, h * 0.12 + w * 0.33))
+    grey = rng.randint(90, 180)
+    photo = Image.new("RGB", (px1 - px0, py1 - py0), (grey, grey - 10, grey - 20))
+    pdraw = ImageDraw.Draw(photo)
+    cx, cy = (px1 - px0) // 2, (py1 - py0) // 2
+    face = rng.randint(150, 220)
+    pdraw.ellipse([cx - 45, cy - 80, cx + 45, cy + 30], fill=(face, face - 25, face - 45))
+    pdraw.ellipse([cx - 110, cy + 35, cx + 110, py1 - py0 + 120], fill=(40, 40, 60))
+    pil.paste(photo, (px0, py0))
+    # Printed labels and values (the visual inspection zone), a source of distractor text.
+    ink = (rng.randint(10, 60),) * 3
+    y = py0
+    title = {"TD1": "IDENTITEITSKAART", "TD3": "PASPOORT", "EDL": "RIJBEWIJS"}[kind]
+    draw.text((px1 + 30, max(8, py0 - 60)), f"NEDERLAND  {title}",
+              font=_label_font(30), fill=ink)
+    for label in ("Naam / Surname", "Voornamen / Given names", "Geboortedatum / Date of birth",
+                  "Documentnummer / Document no."):
+        draw.text((px1 + 30, y), label, font=_label_font(22), fill=(90, 90, 110))
+        value = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(5, 14)))
+        draw.text((px1 + 30, y + 26), value, font=_label_font(36), fill=ink)
+        y += int((clear_top - py0) / 4.6)
+
+    mrz_ink = rng.randint(0, 45)
+    for i, text in enumerate(lines):
+        top = mrz_top + i * line_gap + (line_gap - font.size) / 2
+        draw.text((left, top), text, font=font, fill=(mrz_ink, mrz_ink, mrz_ink + 5))
+    return np.asarray(pil)
+
+
+def _homography(
+    doc_w: int, doc_h: int, frame: tuple[int, int], rng: random.Random, hard: bool
+) -> np.ndarray:
+    fw, fh = frame
+    rot = math.radians(rng.uniform(-8, 8) if hard else rng.uniform(-3, 3))
+    tilt = 8.0 if hard else 2.0
+    tx, ty = (math.radians(rng.uniform(-tilt, tilt)) for _ in range(2))
+    # Document size on screen: a realistic share of the frame, bounded by the frame height.
+    share = rng.uniform(0.55, 0.8)
+    width_px = min(share * fw, 0.82 * fh * doc_w / doc_h)
+    focal = fw * rng.uniform(0.8, 1.1)
+    z = focal * doc_w / width_px
+    rx = np.array([[1, 0, 0], [0, math.cos(tx), -math.sin(tx)], [0, math.sin(tx), math.cos(tx)]])
+    ry = np.array([[math.cos(ty), 0, math.sin(ty)], [0, 1, 0], [-math.sin(ty), 0, math.cos(ty)]])
+    cr, sr = math.cos(rot), math.sin(rot)
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    r = rz @ ry @ rx
+    corners = np.array([[0, 0], [doc_w, 0], [doc_w, doc_h], [0, doc_h]], dtype=np.float64)
+    centred = np.hstack([corners - [doc_w / 2, doc_h / 2], np.zeros((4, 1))])
+    cam = centred @ r.T + [0, 0, z]
+    proj = focal * cam[:, :2] / cam[:, 2:3]
+    span = proj.max(axis=0) - proj.min(axis=0)
+    cx = fw / 2 + rng.uniform(-1, 1) * max(0.0, (fw - span[0]) / 2 - 10)
+    cy = fh / 2 + rng.uniform(-1, 1) * max(0.0, (fh - span[1]) / 2 - 10)
+    dst = (proj + np.array([cx, cy])).astype(np.float32)
+    return cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
+
+
+def _desk(frame: tuple[int, int], rng: random.Random, nprng: np.random.Generator) -> np.ndarray:
+    fw, fh = frame
+    base = np.array([rng.randint(40, 140) for _ in range(3)], dtype=np.float32)
+    small = nprng.normal(0, 18, (fh // 40 + 1, fw // 40 + 1, 3)).astype(np.float32)
+    texture = cv2.resize(small, (fw, fh), interpolation=cv2.INTER_CUBIC)
+    return np.clip(base + texture, 0, 255).astype(np.uint8)
+
+
+def _photograph(
+    doc_rgb: np.ndarray, frame: tuple[int, int], difficulty: str, rng: random.Random
+) -> np.ndarray:
+    hard = difficulty == "hard"
+    nprng = np.random.default_rng(rng.getrandbits(32))
+    fw, fh = frame
+    doc = cv2.cvtColor(doc_rgb, cv2.COLOR_RGB2BGR)
+    hmat = _homography(doc.shape[1], doc.shape[0], frame, rng, hard)
+    out = _desk(frame, rng, nprng)
+    cv2.warpPerspective(doc, hmat, (fw, fh), dst=out, flags=cv2.INTER_AREA,
+                        borderMode=cv2.BORDER_TRANSPARENT)
+    img = out.astype(np.float32)
+    # Uneven light: a smooth multiplicative field.
+    low = 0.6 if hard else 0.85
+    gx = np.linspace(rng.uniform(low, 1.0), rng.uniform(low, 1.0), fw, dtype=np.float32)
+    gy = np.linspace(rng.uniform(low, 1.0), rng.uniform(low, 1.0), fh, dtype=np.float32)
+    img *= (gy[:, None] * gx[None, :])[:, :, None]
+    if hard:
+        contrast = rng.uniform(0.45, 0.75)
+        img = img.mean() + (img - img.mean()) * contrast
+        if rng.random() < 0.7:  # specular glare: a bright soft spot somewhere on the document
+            corners = cv2.perspectiveTransform(
+                np.array([[[0, 0], [doc.shape[1], doc.shape[0]]]], np.float32), hmat
+            )[0]
+            gx0, gy0 = (rng.uniform(corners[0, k], corners[1, k]) for k in range(2))
+            radius = rng.uniform(0.05, 0.14) * fw
+            yy, xx = np.ogrid[:fh, :fw]
+            spot = np.exp(-((xx - gx0) ** 2 + (yy - gy0) ** 2) / (2 * radius**2))
+            img += (rng.uniform(60, 110) * spot)[:, :, None].astype(np.float32)
+    sigma = rng.uniform(0.8, 1.6) if hard else rng.uniform(0.3, 0.8)
+    img = cv2.GaussianBlur(img, (0, 0), sigma)
+    img += nprng.normal(0, rng.uniform(4, 8) if hard else rng.uniform(1.5, 4), img.shape).astype(
+        np.float32
+    )
+    quality = 60 if hard else rng.randint(80, 95)
+    ok, buf = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8),
+                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def make_sample(
+    seed: int, kind: str, difficulty: str, frame: tuple[int, int] = (1280, 720)
+) -> Sample:
+    """Return the sample for ``seed`` (same seed, same pixels)."""
+    if kind not in KINDS or difficulty not in DIFFICULTIES:
+        raise ValueError(f"{kind}/{difficulty}")
+    rng = random.Random(f"{seed}/{kind}/{difficulty}/{frame}")
+    lines = random_mrz(kind, rng)
+    doc = render_document(kind, lines, rng)
+    return Sample(_photograph(doc, frame, difficulty, rng), lines, kind, difficulty, seed)
+
+
+def make_corpus(
+    count: int,
+    difficulty: str,
+    *,
+    seed: int = 0,
+    frame: tuple[int, int] = (1280, 720),
+    kinds: tuple[str, ...] = KINDS,
+) -> list[Sample]:
+    """Return ``count`` samples cycling through ``kinds``."""
+    return [
+        make_sample(seed + i, kinds[i % len(kinds)], difficulty, frame) for i in range(count)
+    ]
