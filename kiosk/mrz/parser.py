@@ -49,8 +49,10 @@ for _letter, _digit in (("O", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2
     _CONFUSION[_letter] = _digit
     _CONFUSION[_digit] = _letter
 
-#: At most this many optional swaps (characters valid as read but confusable) per field.
-MAX_SWAPS = 2
+#: At most this many optional swaps (characters valid as read but confusable) per field. A
+#: mod-10 check digit cannot locate an error, so every extra swap adds chances of a false
+#: "correction" that happens to pass; forced fixes (impossible for the field type) are free.
+MAX_SWAPS = 1
 
 # Fields whose content is dropped at parse time because it may carry a BSN.
 _DROPPED_FIELDS = frozenset({"personal_number", "personal_number_check", "optional_data"})
