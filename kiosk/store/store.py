@@ -343,6 +343,10 @@ class Store:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
 
+    def now(self) -> datetime:
+        """The current time by the store's (injectable) clock."""
+        return self._clock()
+
     def __enter__(self) -> Store:
         return self
 
