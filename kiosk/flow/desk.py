@@ -53,6 +53,26 @@ class RegistrationQueue(Protocol):
         ...
 
 
+_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", " ": "-"})
+
+
+def parse_date(text: str, field: str = "date_of_birth") -> date:
+    """Parse a date as a Dutch desk types it: ``dd-mm-jjjj`` (also ``/``, ``.``, or 8 digits).
+
+    Raises :class:`InputError` ``flow.error.date_format`` (``field`` names the input).
+    """
+    cleaned = text.strip().translate(_DATE_SEPARATORS)
+    parts = [p for p in cleaned.split("-") if p]
+    if len(parts) == 1 and len(parts[0]) == 8 and parts[0].isdigit():
+        parts = [parts[0][:2], parts[0][2:4], parts[0][4:]]
+    try:
+        if len(parts) != 3 or len(parts[2]) != 4 or not all(p.isdigit() for p in parts):
+            raise ValueError(text)
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        raise InputError("flow.error.date_format", field=field) from None
+
+
 class DeskSession:
     """One desk: a wizard and the actions behind its buttons."""
 
@@ -85,11 +105,16 @@ class DeskSession:
         return self.wizard.current
 
     # -- sign in and organisation -------------------------------------------------------
+    @staticmethod
+    def sign_in_check(username: str, password: str) -> None:
+        """Raise :class:`FlowBlocked` when user name or password is empty (no portal call)."""
+        if not username.strip() or not password:
+            raise FlowBlocked([InputError("flow.error.credentials_missing")])
+
     def sign_in(self, username: str, password: str) -> Session:
         """Sign in against the portal (blocking I/O; the UI may call it off its thread) and
         return the session; apply it with :meth:`accept_session` on the UI thread."""
-        if not username.strip() or not password:
-            raise InputError("flow.error.credentials_missing")
+        self.sign_in_check(username, password)
         return self.portal.sign_in(username.strip(), password)
 
     def accept_session(self, session: Session) -> Step:
@@ -108,6 +133,22 @@ class DeskSession:
         return self.wizard.forward()
 
     # -- step 1 ---------------------------------------------------------------------
+    def submit_employee_text(self, given_names: str, surname: str, date_of_birth: str) -> Step:
+        """Step 1 as typed: parse the date (dd-mm-jjjj) and validate everything at once, so
+        every field shows its own message; raises :class:`FlowBlocked`."""
+        try:
+            born = parse_date(date_of_birth)
+        except InputError as exc:
+            problems: list[KioskError] = [exc]
+            # Validate the names as well, with a harmless date, so all messages show at once.
+            problems += [
+                p
+                for p in Employee(given_names, surname, date(2000, 1, 1)).validate()
+                if p.params.get("field") != "date_of_birth"
+            ]
+            raise FlowBlocked(problems) from None
+        return self.submit_employee(given_names, surname, born)
+
     def submit_employee(self, given_names: str, surname: str, date_of_birth: date) -> Step:
         """Store step 1 and move on; raises :class:`FlowBlocked` with one error per field."""
         self.state.employee = Employee(given_names, surname, date_of_birth)

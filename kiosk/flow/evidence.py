@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from kiosk.errors import InputError
 from kiosk.log import mask_document_number
 from kiosk.model import (
     CheckMethod,
@@ -27,6 +28,7 @@ from kiosk.model import (
     Employee,
     WidCheck,
 )
+from kiosk.mrz.result import MrzFormat, MrzResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +195,56 @@ def compare_with_employee(evidence: WidEvidence, employee: Employee) -> Evidence
             )
         )
     return EvidenceComparison(tuple(differences))
+
+
+class EvidenceRejected(InputError):
+    """What a method read cannot serve as evidence; ``problems`` lists each reason."""
+
+    message_key = "flow.error.evidence_rejected"
+
+    def __init__(self, problems: list[InputError]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+def evidence_from_mrz(
+    result: MrzResult, method: CheckMethod, document_type: DocumentType | None = None
+) -> WidEvidence:
+    """Turn a parsed MRZ (typed, wedge reader or camera) into step-2 evidence.
+
+    ``document_type`` is what the beheerder chose; it must agree with the MRZ's document code
+    when the code names a type. Raises :class:`EvidenceRejected` when a check digit fails
+    (9303 part 3 section 4.9), a date is impossible, the correction was ambiguous, or the MRZ
+    lacks what step 2 compares (the eDL one-line MRZ carries no name or birth date: read the
+    chip instead).
+    """
+    problems: list[InputError] = [InputError(key, **params) for key, params in result.problems()]
+    if result.format is MrzFormat.EDL:
+        problems.append(InputError("flow.error.mrz_without_names"))
+    kind = result.document_type or document_type
+    if kind is None:
+        problems.append(InputError("flow.error.document_type_unknown"))
+    elif document_type is not None and result.document_type not in (None, document_type):
+        problems.append(InputError("flow.error.document_type_mismatch"))
+    if not result.valid and not problems:
+        problems.append(InputError("flow.error.mrz_invalid"))
+    if problems or kind is None or result.birth_date is None or result.expiry_date is None:
+        raise EvidenceRejected(problems or [InputError("flow.error.mrz_invalid")])
+    verifications = [VerificationItem("flow.verify.check_digits", True)]
+    if result.corrections:
+        verifications.append(
+            VerificationItem(
+                "flow.verify.corrected", None, (("count", str(len(result.corrections))),)
+            )
+        )
+    return WidEvidence(
+        method=method,
+        document_type=kind,
+        issuing_country=result.issuing_country,
+        document_number=result.document_number,
+        surname=result.surname,
+        given_names=result.given_names,
+        birth_date=result.birth_date,
+        expiry_date=result.expiry_date,
+        verifications=tuple(verifications),
+    )

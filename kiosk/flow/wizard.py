@@ -73,6 +73,8 @@ class FlowState:
     enrollment: Enrollment | None = field(default=None, repr=False)
     status: RegistrationStatus | None = None
     today: Callable[[], date] = field(default=date.today, repr=False)
+    #: Incremented on every wipe, so views know to wipe their widgets too.
+    wipe_count: int = 0
 
     def set_evidence(self, evidence: WidEvidence | None) -> None:
         """Store step 2's evidence and compare it with step 1; a new document needs a new
@@ -95,6 +97,7 @@ class FlowState:
         self.evidence = None
         self.comparison = None
         self.photo_confirmed = False
+        self.wipe_count += 1
 
     def wipe_person(self) -> None:
         """Forget the person and their registration (cancel, done, idle timeout)."""

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from kiosk.errors import InputError, StorageFailure
+from kiosk.errors import StorageFailure
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.wizard import Delivery, FlowBlocked, Step
 from kiosk.model import CheckMethod, RegistrationStatus
@@ -35,9 +35,9 @@ def to_review(d: DeskSession) -> None:
 
 def test_sign_in_errors_are_typed():
     d, _, _ = desk()
-    with pytest.raises(InputError) as info:
+    with pytest.raises(FlowBlocked) as info:
         d.sign_in(" ", "")
-    assert info.value.message_key == "flow.error.credentials_missing"
+    assert info.value.problems[0].message_key == "flow.error.credentials_missing"
     with pytest.raises(PortalAuthError):
         d.sign_in("demo", "wrong")
     assert d.step is Step.SIGN_IN
@@ -150,3 +150,38 @@ def test_changing_step_1_recompares_the_evidence():
     d.back()
     d.submit_employee("Willeke Liselotte", "de Bruijn", date(1965, 3, 10))
     assert d.state.comparison.matches
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("12-08-1974", date(1974, 8, 12)), ("12/8/1974", date(1974, 8, 12)),
+     (" 12.08.1974 ", date(1974, 8, 12)), ("12081974", date(1974, 8, 12))],
+)
+def test_parse_date_accepts_what_desks_type(text, expected):
+    from kiosk.flow.desk import parse_date
+
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1974-08-12", "31-02-1974", "12-08-74", "aa-bb-cccc"])
+def test_parse_date_rejects_with_a_field_message(text):
+    from kiosk.errors import InputError
+    from kiosk.flow.desk import parse_date
+
+    with pytest.raises(InputError) as info:
+        parse_date(text)
+    assert info.value.message_key == "flow.error.date_format"
+    assert info.value.params == {"field": "date_of_birth"}
+
+
+def test_step_1_text_reports_every_field_at_once():
+    d, _, _ = desk(ORG1)
+    d.accept_session(d.sign_in("demo", "demo"))
+    with pytest.raises(FlowBlocked) as info:
+        d.submit_employee_text("J4n", "", "31-02-1974")
+    assert [(p.message_key, p.params["field"]) for p in info.value.problems] == [
+        ("flow.error.date_format", "date_of_birth"),
+        ("employee.error.surname_required", "surname"),
+        ("employee.error.name_characters", "given_names"),
+    ]
+    assert d.submit_employee_text("Jan", "Jansen", "01-02-1980") is Step.WID_CHECK

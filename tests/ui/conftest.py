@@ -1,0 +1,61 @@
+"""Fixtures for the desk UI tests: the real reference portal on loopback, a real store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kiosk.mrz.build import format_td3
+
+# The employee of the UI tests; MRZ built to match (NL passport, ICAO 9303 part 4).
+GIVEN = "Willeke Liselotte"
+SURNAME = "de Bruijn"
+BORN = date(1965, 3, 10)
+EXPIRES = date(2031, 8, 1)
+DOC_NUMBER = "SPECI2021"
+PERSONAL_TEXTS = ("WILLEKE", "Willeke", "Bruijn", "BRUIJN", "LISELOTTE", "SPECI2021",
+                  "10-03-1965", "1965", "P<NLD")
+
+
+def passport_mrz(surname: str = SURNAME, given: str = GIVEN, born: date = BORN) -> str:
+    return format_td3(
+        document_code="P",
+        issuing_country="NLD",
+        surname=surname,
+        given_names=given,
+        document_number=DOC_NUMBER,
+        nationality="NLD",
+        birth_date=born,
+        sex="F",
+        expiry_date=EXPIRES,
+    )
+
+
+@pytest.fixture
+def portal(tmp_path: Path):
+    from kiosk.portal import PortalServer
+
+    server = PortalServer(tmp_path / "portal.sqlite3")
+    server.seed_demo()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(portal):
+    from kiosk.sync.client import PortalClient
+
+    with PortalClient(portal.url) as c:
+        yield c
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    from kiosk.store import FileKeyProvider, Store
+
+    s = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
+    yield s
+    s.close()

@@ -1,0 +1,164 @@
+"""Composition of the desk GUI: the desk session, main window, customer display and the
+bridge to the sync worker. ``kiosk`` (kiosk/cli/desk.py) calls :func:`run_desk_app`;
+``kiosk demo`` and the end-to-end test call :func:`build_desk_app` with their own parts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+from kiosk import i18n
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.flow.desk import DeskSession
+from kiosk.flow.wizard import Wizard
+from kiosk.store import Store
+from kiosk.sync.api import PortalApi
+from kiosk.sync.pool import CodePool
+from kiosk.sync.worker import SyncWorker
+from ui.customer_display import CustomerDisplay
+from ui.main_window import MainWindow
+from ui.step2.registry import MethodFactory
+from ui.sync_bridge import SyncBridge
+from ui.tasks import Task
+from ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), themed."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    apply_theme(app)
+    return app
+
+
+class KioskEnroller(QObject):
+    """Enrolls the kiosk (its own device credential) with the first beheerder session.
+
+    The sync worker needs a device token to deliver with nobody signed in (DESIGN.md
+    section 6); a fresh kiosk has none, so the first sign-in obtains it.
+    """
+
+    def __init__(
+        self, portal: PortalApi, store: Store, worker: SyncWorker | None, kiosk_name: str
+    ) -> None:
+        super().__init__()
+        self.portal, self.store, self.worker, self.kiosk_name = portal, store, worker, kiosk_name
+        self.task: Task | None = None
+
+    def wizard_changed(self, wizard: Wizard) -> None:
+        """Enroll when a beheerder is signed in and the kiosk has no credential."""
+        session = wizard.state.session
+        if session is None or self.task is not None or self.store.device_token() is not None:
+            return
+        token, name = session.access_token, self.kiosk_name
+        self.task = Task(lambda: self.portal.enroll_kiosk(token, name))
+        self.task.start(self._enrolled, self._failed)
+
+    def _enrolled(self, credential: Any) -> None:
+        self.task = None
+        self.store.set_device_credential(credential)
+        log.info("kiosk enrolled", extra={"kiosk_id": credential.kiosk_id})
+        if self.worker is not None:
+            self.worker.resume()
+
+    def _failed(self, exc: Any) -> None:
+        self.task = None
+        log.warning("kiosk enrollment failed", extra={"error": str(exc)})
+
+
+@dataclass
+class DeskApp:
+    """The running desk's parts; :meth:`close` tears them down."""
+
+    desk: DeskSession
+    window: MainWindow
+    customer: CustomerDisplay
+    bridge: SyncBridge | None
+    enroller: KioskEnroller | None = None
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the windows and detach from the worker (idempotent)."""
+        if self.bridge is not None:
+            self.bridge.close()
+            self.bridge = None
+        self.window.shutdown()
+        self.window.close()
+        for callback in self.on_close:
+            callback()
+        self.on_close.clear()
+
+
+def build_desk_app(
+    portal: PortalApi,
+    store: Store,
+    worker: SyncWorker | None,
+    *,
+    idle_timeout_s: float = 180,
+    kiosk_name: str = "balie",
+    pool: CodePool | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    method_factories: list[MethodFactory] | None = None,
+) -> DeskApp:
+    """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller."""
+    application()  # the QApplication exists and carries the theme before widgets are made
+    desk = DeskSession(portal, store, now=now, reserve_code=pool.take if pool else None)
+    window = MainWindow(desk, idle_timeout_s=idle_timeout_s, method_factories=method_factories)
+    customer = window.customer
+    customer.attach_to_screens()
+    bridge = SyncBridge(desk, worker, window) if worker is not None else None
+    enroller = KioskEnroller(portal, store, worker, kiosk_name)
+    desk.wizard.subscribe(enroller.wizard_changed)
+    return DeskApp(desk, window, customer, bridge, enroller)
+
+
+def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
+    """Start the desk against ``config.portal.url``; blocks until the window closes."""
+    from kiosk.store import open_default
+    from kiosk.sync.client import PortalClient
+
+    app = application()
+    i18n.set_language(config.desk.language)
+    try:
+        store = open_default(config.data_dir(), retention_days=config.storage.retention_days)
+    except KioskError as exc:
+        print(exc.translated(), file=sys.stderr)
+        return 2
+    client = PortalClient(config.portal.url, timeout=config.portal.timeout_s)
+    pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
+    worker = SyncWorker(
+        store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s, pool=pool
+    )
+    desk_app = build_desk_app(
+        client,
+        store,
+        worker,
+        idle_timeout_s=config.desk.idle_timeout_s,
+        kiosk_name=config.desk.kiosk_name,
+        pool=pool,
+    )
+    worker.start()
+    if fullscreen if fullscreen is not None else config.desk.fullscreen:
+        desk_app.window.showFullScreen()
+    else:
+        desk_app.window.resize(1366, 768)
+        desk_app.window.show()
+    try:
+        return int(app.exec())
+    finally:
+        desk_app.close()
+        worker.stop()
+        client.close()
+        store.close()

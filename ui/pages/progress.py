@@ -1,0 +1,151 @@
+"""Step 3 and after: saved → delivered (QR on the customer display) → done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QWidget
+
+from kiosk.flow.desk import DeskSession
+from kiosk.flow.wizard import Delivery, Step
+from kiosk.i18n import tr
+from kiosk.model import RegistrationStatus
+from ui.pages.base import Page
+from ui.widgets import label, set_tone
+
+
+def remaining_text(expires_at: datetime, now: datetime) -> str:
+    """``m:ss`` until ``expires_at`` (0:00 when past)."""
+    seconds = max(0, int((expires_at - now).total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class RegisterPage(Page):
+    """Says "opgeslagen" (the queue committed) and how delivery to the portal goes."""
+
+    step = Step.REGISTER
+    primary_key = ""
+
+    def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(desk, parent)
+        self.status = label("bigStatus")
+        self.status.setObjectName("bigStatus")
+        self.detail = label("pageIntro")
+        self.outer.addWidget(self.status)
+        self.outer.addWidget(self.detail)
+        self.outer.addWidget(self.error)
+        self.outer.addStretch(1)
+
+    def retranslate(self) -> None:
+        """Apply texts."""
+        self.title.setText(tr("ui.register.title"))
+        self.intro.setText("")
+        self.intro.hide()
+        self.refresh()
+
+    def _can_leave(self) -> bool:
+        return self.desk.state.delivery in (Delivery.OFFLINE, Delivery.FAILED)
+
+    def primary_text(self) -> str:
+        """"Nieuwe registratie" once there is nothing to wait for here."""
+        return tr("ui.nav.new_registration") if self._can_leave() else ""
+
+    def refresh(self) -> None:
+        """Show the delivery state."""
+        state = self.desk.state
+        self.status.setText(tr("ui.register.saved"))
+        set_tone(self.status, "tone", "ok")
+        if state.delivery is Delivery.OFFLINE:
+            set_tone(self.status, "tone", "warn")
+            self.detail.setText(tr("ui.register.offline"))
+        elif state.delivery is Delivery.FAILED:
+            set_tone(self.status, "tone", "error")
+            reason = state.failure.translated() if state.failure else ""
+            self.detail.setText(tr("ui.register.failed", reason=reason))
+        elif state.delivery is Delivery.DELIVERED and state.enrollment is None:
+            self.detail.setText(tr("ui.register.delivered_no_code"))
+        else:
+            self.detail.setText(tr("ui.register.sending"))
+
+    def submit(self) -> None:
+        """Next person (the registration stays in the queue)."""
+        self.desk.finish()
+
+
+class HandoverPage(Page):
+    """The QR is on the customer display; waits for the app to enroll."""
+
+    step = Step.HANDOVER
+    primary_key = ""
+
+    def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(desk, parent)
+        self.status = label("bigStatus")
+        self.countdown = label("pageIntro")
+        self.countdown.setObjectName("countdown")
+        self.steps = label("pageIntro")
+        self.outer.addWidget(self.status)
+        self.outer.addWidget(self.countdown)
+        self.outer.addWidget(self.steps)
+        self.outer.addWidget(self.error)
+        self.outer.addStretch(1)
+
+    def _expired(self) -> bool:
+        state = self.desk.state
+        if state.status in (RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED):
+            return True
+        return state.enrollment is not None and state.enrollment.expires_at <= self.desk.now()
+
+    def primary_text(self) -> str:
+        """"Nieuwe QR-code" once the code expired."""
+        return tr("ui.handover.renew") if self._expired() else ""
+
+    def retranslate(self) -> None:
+        """Apply texts."""
+        self.title.setText(tr("ui.handover.title"))
+        self.intro.setText(tr("ui.handover.intro"))
+        self.steps.setText(tr("ui.handover.steps"))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Status and countdown."""
+        state = self.desk.state
+        if self._expired():
+            self.status.setText(tr("ui.handover.expired"))
+            set_tone(self.status, "tone", "warn")
+            self.countdown.setText("")
+        else:
+            self.status.setText(tr("ui.handover.waiting"))
+            set_tone(self.status, "tone", "ok")
+            if state.enrollment is not None:
+                left = remaining_text(state.enrollment.expires_at, self.desk.now())
+                self.countdown.setText(tr("ui.handover.valid_for", time=left))
+
+    def submit(self) -> None:
+        """Renew an expired code."""
+        if self._expired():
+            self.desk.renew_enrollment()
+
+
+class DonePage(Page):
+    """Enrolled: the employee's app shows their name under 'ID'."""
+
+    step = Step.DONE
+    primary_key = "ui.nav.new_registration"
+
+    def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(desk, parent)
+        self.status = label("bigStatus")
+        self.outer.addWidget(self.status)
+        self.outer.addWidget(self.error)
+        self.outer.addStretch(1)
+
+    def retranslate(self) -> None:
+        """Apply texts."""
+        self.title.setText(tr("ui.done.title"))
+        self.intro.setText(tr("ui.done.intro"))
+        self.status.setText(tr("ui.done.status"))
+
+    def submit(self) -> None:
+        """Next person."""
+        self.desk.finish()

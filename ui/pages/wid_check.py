@@ -1,0 +1,304 @@
+"""Step 2: face-to-face WID check. Choose a method, read the document, compare, confirm."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.flow.desk import DeskSession
+from kiosk.flow.evidence import WidEvidence
+from kiosk.flow.wizard import Step
+from kiosk.i18n import tr
+from ui.pages.base import Page
+from ui.step2.base import WidMethodWidget
+from ui.step2.registry import MethodFactory, default_factories
+from ui.widgets import card, label
+
+DOC_TYPE_KEYS = {
+    "passport": "ui.doctype.passport",
+    "id_card": "ui.doctype.id_card",
+    "driving_licence": "ui.doctype.driving_licence",
+    "residence_document": "ui.doctype.residence_document",
+}
+
+
+def _fmt(day: object) -> str:
+    return day.strftime("%d-%m-%Y") if hasattr(day, "strftime") else ""
+
+
+class EvidencePanel(QWidget):
+    """What the document says, field by field, with the comparison against step 1."""
+
+    ROWS = (
+        ("document_type", "ui.evidence.document_type"),
+        ("issuing_country", "ui.evidence.issuing_country"),
+        ("document_number", "ui.evidence.document_number"),
+        ("expiry_date", "ui.evidence.expiry_date"),
+        ("surname", "ui.evidence.surname"),
+        ("given_names", "ui.evidence.given_names"),
+        ("date_of_birth", "ui.evidence.date_of_birth"),
+    )
+    COMPARED = ("surname", "given_names", "date_of_birth")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.heading = label("fieldLabel")
+        layout.addWidget(self.heading)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        self.captions: dict[str, QLabel] = {}
+        self.values: dict[str, QLabel] = {}
+        self.marks: dict[str, QLabel] = {}
+        for row, (name, _key) in enumerate(self.ROWS):
+            caption = label("fieldHint", wrap=False)
+            value = label("valueLabel")
+            value.setObjectName("valueLabel")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            mark = label("okMark", wrap=False)
+            self.captions[name], self.values[name], self.marks[name] = caption, value, mark
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(value, row, 1)
+            grid.addWidget(mark, row, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnMinimumWidth(0, 150)
+        layout.addLayout(grid)
+        self.differences = label("fieldError")
+        self.verifications = label("fieldHint")
+        layout.addWidget(self.differences)
+        layout.addWidget(self.verifications)
+
+    def retranslate(self) -> None:
+        """Apply texts."""
+        self.heading.setText(tr("ui.evidence.heading"))
+        for name, key in self.ROWS:
+            self.captions[name].setText(tr(key))
+
+    def show_evidence(self, desk: DeskSession) -> None:
+        """Fill from the state (or empty it)."""
+        state = desk.state
+        ev: WidEvidence | None = state.evidence
+        if ev is None:
+            for name in self.values:
+                self.values[name].setText("—" if name == "document_type" else "")
+                self.marks[name].setText("")
+            self.values["document_type"].setText(tr("ui.evidence.none"))
+            self.differences.setText("")
+            self.verifications.setText("")
+            return
+        expired = ev.is_expired(state.today())
+        values = {
+            "document_type": tr(DOC_TYPE_KEYS[ev.document_type.value]),
+            "issuing_country": ev.issuing_country,
+            "document_number": ev.document_number,
+            "expiry_date": _fmt(ev.expiry_date)
+            + ("  " + tr("ui.evidence.expired") if expired else ""),
+            "surname": ev.surname,
+            "given_names": ev.given_names,
+            "date_of_birth": _fmt(ev.birth_date),
+        }
+        found = state.comparison.differences if state.comparison else ()
+        differing = {d.field_name for d in found}
+        for name, text in values.items():
+            self.values[name].setText(text)
+            mark = self.marks[name]
+            bad = name in differing or (name == "expiry_date" and expired)
+            good = name in self.COMPARED and not bad
+            mark.setText("✗ " + tr("ui.evidence.differs") if bad else ("✓" if good else ""))
+            mark.setObjectName("badMark" if bad else "okMark")
+            mark.style().unpolish(mark)
+            mark.style().polish(mark)
+        self.differences.setText(
+            "\n".join(
+                tr(d.message_key, **d.params)
+                for d in (state.comparison.differences if state.comparison else ())
+            )
+        )
+        lines = []
+        for item in ev.verifications:
+            sign = "✓" if item.ok else ("✗" if item.ok is False else "–")
+            lines.append(f"{sign} {tr(item.message_key, **item.params_dict())}")
+        self.verifications.setText("\n".join(lines))
+
+    def clear(self) -> None:
+        """Wipe every value."""
+        for name in self.values:
+            self.values[name].setText("")
+            self.marks[name].setText("")
+        self.differences.setText("")
+        self.verifications.setText("")
+
+
+class WidCheckPage(Page):
+    """Method chooser and method on the left; evidence, photo and confirmation on the right."""
+
+    step = Step.WID_CHECK
+
+    def __init__(
+        self,
+        desk: DeskSession,
+        parent: QWidget | None = None,
+        factories: list[MethodFactory] | None = None,
+    ) -> None:
+        super().__init__(desk, parent)
+        self.outer.setSpacing(8)
+        body = QHBoxLayout()
+        body.setSpacing(24)
+        # Left: methods.
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        self.method_row = QHBoxLayout()
+        self.method_caption = label("fieldLabel", wrap=False)
+        self.method_row.addWidget(self.method_caption)
+        self.method_buttons = QButtonGroup(self)
+        self.method_buttons.setExclusive(True)
+        self.method_stack = QStackedWidget()
+        self.methods: list[WidMethodWidget] = []
+        for index, factory in enumerate(factories or default_factories()):
+            method = factory(None)
+            method.evidenceReady.connect(self._evidence)
+            method.failed.connect(self._failed)
+            self.methods.append(method)
+            self.method_stack.addWidget(method)
+            button = QPushButton()
+            button.setObjectName("methodButton")
+            button.setCheckable(True)
+            button.setEnabled(method.available())
+            self.method_buttons.addButton(button, index)
+            self.method_row.addWidget(button)
+        self.method_row.addStretch(1)
+        self.method_buttons.idClicked.connect(self.choose_method)
+        left.addLayout(self.method_row)
+        left.addWidget(self.method_stack, 1)
+        left.addWidget(self.error)
+        # Right: evidence, photo and the face-to-face confirmation.
+        panel = card()
+        right = QGridLayout(panel)
+        right.setContentsMargins(20, 12, 20, 12)
+        right.setHorizontalSpacing(18)
+        right.setVerticalSpacing(8)
+        self.evidence = EvidencePanel()
+        right.addWidget(self.evidence, 0, 0)
+        self.photo = QLabel()
+        self.photo.setObjectName("photo")
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setWordWrap(True)
+        # ICAO photo proportions (35 x 45 mm), large enough to compare a face.
+        self.photo.setFixedSize(210, 270)
+        right.addWidget(self.photo, 0, 1, Qt.AlignmentFlag.AlignTop)
+        self.confirm = QCheckBox()
+        self.confirm.setObjectName("confirmPerson")
+        self.confirm.toggled.connect(self._confirm_toggled)
+        right.addWidget(self.confirm, 1, 0, 1, 2)
+        right.setColumnStretch(0, 1)
+        body.addLayout(left, 1)
+        body.addWidget(panel, 1)
+        self.outer.addLayout(body, 1)
+        if self.methods:
+            self.method_buttons.button(0).setChecked(True)
+
+    def retranslate(self) -> None:
+        """Apply texts."""
+        self.title.setText(tr("ui.wid.title"))
+        self.intro.setText(tr("ui.wid.intro"))
+        self.method_caption.setText(tr("ui.wid.method"))
+        for index, method in enumerate(self.methods):
+            method.retranslate()
+            self.method_buttons.button(index).setText(method.title())
+        self.evidence.retranslate()
+        self.confirm.setText(tr("ui.wid.confirm"))
+        self.refresh()
+
+    def current_method(self) -> WidMethodWidget | None:
+        """The visible method."""
+        widget = self.method_stack.currentWidget()
+        return widget if isinstance(widget, WidMethodWidget) else None
+
+    def choose_method(self, index: int) -> None:
+        """Show method ``index`` and start it (the previous one is stopped)."""
+        previous = self.current_method()
+        if previous is not None:
+            previous.stop()
+        self.method_stack.setCurrentIndex(index)
+        self.method_buttons.button(index).setChecked(True)
+        method = self.current_method()
+        if method is not None and self.isVisible():
+            method.start()
+
+    def entered(self) -> None:
+        """Start the chosen method."""
+        method = self.current_method()
+        if method is not None:
+            method.start()
+
+    def left_page(self) -> None:
+        """Stop the method (release devices)."""
+        for method in self.methods:
+            method.stop()
+
+    def _evidence(self, evidence: object) -> None:
+        if isinstance(evidence, WidEvidence):
+            self.show_error("")
+            self.desk.accept_evidence(evidence)
+            self.confirm.setFocus()
+
+    def _failed(self, message: str) -> None:
+        self.show_error(message)
+
+    def _confirm_toggled(self, checked: bool) -> None:
+        if self.desk.state.photo_confirmed != checked:
+            self.desk.confirm_person(checked)
+
+    def refresh(self) -> None:
+        """Show evidence, comparison, photo and confirmation from the state."""
+        state = self.desk.state
+        self.evidence.show_evidence(self.desk)
+        ev = state.evidence
+        if ev is not None and ev.photo:
+            pixmap = QPixmap()
+            if pixmap.loadFromData(ev.photo):
+                self.photo.setPixmap(
+                    pixmap.scaled(
+                        self.photo.size(),
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+            else:
+                self.photo.setText(tr("ui.wid.photo_unreadable"))
+        else:
+            self.photo.clear()
+            self.photo.setText(tr("ui.wid.no_photo") if ev is not None else "")
+        self.confirm.setEnabled(ev is not None)
+        self.confirm.blockSignals(True)
+        self.confirm.setChecked(state.photo_confirmed)
+        self.confirm.blockSignals(False)
+
+    def clear(self) -> None:
+        """Wipe every method, the evidence and the photo."""
+        super().clear()
+        for method in self.methods:
+            method.stop()
+            method.clear()
+        self.evidence.clear()
+        self.photo.clear()
+        self.confirm.blockSignals(True)
+        self.confirm.setChecked(False)
+        self.confirm.blockSignals(False)
+        if self.methods:
+            self.method_stack.setCurrentIndex(0)
+            self.method_buttons.button(0).setChecked(True)

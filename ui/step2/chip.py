@@ -1,0 +1,431 @@
+"""Step-2 method "Chip lezen": read the document chip through the PC/SC reader.
+
+The page asks the beheerder to place the document on the reader, takes the access key (the
+CAN, or document number + date of birth + date of expiry as printed), reads and verifies the
+chip with :func:`kiosk.emrtd.reader.read_document`, shows the photo large for the face-to-face
+comparison and each verification in plain Dutch: toegang (PACE/BAC), echtheid (passive
+authentication) and kopie-controle (chip or active authentication). Differences with step 1
+are highlighted (:func:`kiosk.mrz.compare_with_employee`).
+
+Threads (DESIGN.md section 9): the card device runs on its own thread
+(:class:`kiosk.devices.card.PcscCardReader`); its events and the read's progress and outcome
+arrive here through queued Qt signals. The widget never touches PC/SC itself and never polls.
+
+Privacy (DESIGN.md section 7): the photo exists only in this widget's memory (a QPixmap and
+the evidence handed to the page) while the page is shown; :meth:`clear` drops both. Nothing
+is written to disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.config import ReaderConfig, load_config
+from kiosk.devices.ports import CardChannel, CardEvent, CardEventKind, CardReaderPort
+from kiosk.errors import InputError, KioskError
+from kiosk.flow.evidence import VerificationItem, WidEvidence, evidence_from_mrz
+from kiosk.i18n import tr
+from kiosk.model import CheckMethod, CloneCheck, Employee, PassiveAuth
+from ui.step2.base import WidMethodWidget
+from ui.widgets import label
+
+DeviceFactory = Callable[[ReaderConfig], CardReaderPort]
+PHOTO_SIZE = (300, 385)  # ICAO 35x45 mm portrait proportions, large enough to compare
+
+
+def decode_photo(image: bytes) -> QImage | None:
+    """Decode a JPEG or JPEG 2000 face with OpenCV into a QImage (None if unreadable).
+
+    Qt has no JPEG 2000 plugin by default; OpenCV decodes both (and returns None on truncated
+    data, DESIGN.md section 10).
+    """
+    array = np.frombuffer(image, dtype=np.uint8)
+    decoded = cv2.imdecode(array, cv2.IMREAD_COLOR)
+    if decoded is None:
+        return None
+    rgb = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+    height, width, _ = rgb.shape
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def _default_device(config: ReaderConfig) -> CardReaderPort:
+    from kiosk.devices.card import PcscCardReader
+
+    return PcscCardReader(config).start()
+
+
+def _default_trust_store() -> Any:
+    from kiosk.emrtd import trust
+
+    return trust.TrustStore.load()
+
+
+class _Bridge(QObject):
+    """Carries device-thread callbacks into the Qt thread (queued connections)."""
+
+    card = Signal(object)
+    progress = Signal(str, float)
+    finished = Signal(object, object)
+
+
+class ChipMethod(WidMethodWidget):
+    """Read the chip: instruction, access key, progress, photo and verification results."""
+
+    method_id = CheckMethod.CHIP
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        reader_config: ReaderConfig | None = None,
+        device_factory: DeviceFactory | None = None,
+        trust_store: Any = None,
+        employee: Callable[[], Employee | None] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._config = reader_config
+        self._device_factory = device_factory or _default_device
+        self._trust_store = trust_store
+        self._employee = employee or (lambda: None)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._device: CardReaderPort | None = None
+        self._unlisten: Callable[[], None] | None = None
+        self._reading: Future[Any] | None = None
+        self._card_present = False
+        self.evidence: WidEvidence | None = None
+        self._bridge = _Bridge()
+        self._bridge.card.connect(self._on_card)
+        self._bridge.progress.connect(self._on_progress)
+        self._bridge.finished.connect(self._on_finished)
+        self._build()
+        self.retranslate()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(20)
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        self.instruction = label("pageTitle")
+        self.instruction.setObjectName("chipInstruction")
+        left.addWidget(self.instruction)
+        form = QFormLayout()
+        self.can = QLineEdit()
+        self.can.setObjectName("chipCan")
+        self.can.setMaxLength(6)
+        self.doc_number = QLineEdit()
+        self.doc_number.setObjectName("chipDocumentNumber")
+        self.doc_number.setMaxLength(9)
+        self.birth = QLineEdit()
+        self.birth.setObjectName("chipBirthDate")
+        self.birth.setMaxLength(6)
+        self.expiry = QLineEdit()
+        self.expiry.setObjectName("chipExpiryDate")
+        self.expiry.setMaxLength(6)
+        self.can_caption = QLabel()
+        self.doc_caption = QLabel()
+        self.birth_caption = QLabel()
+        self.expiry_caption = QLabel()
+        form.addRow(self.can_caption, self.can)
+        form.addRow(self.doc_caption, self.doc_number)
+        form.addRow(self.birth_caption, self.birth)
+        form.addRow(self.expiry_caption, self.expiry)
+        left.addLayout(form)
+        self.read_button = QPushButton()
+        self.read_button.setObjectName("chipRead")
+        self.read_button.clicked.connect(self.read_now)
+        left.addWidget(self.read_button)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("chipProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        left.addWidget(self.progress)
+        self.status = label("fieldHint")
+        self.status.setObjectName("chipStatus")
+        left.addWidget(self.status)
+        self.results = QLabel()
+        self.results.setObjectName("chipResults")
+        self.results.setTextFormat(Qt.TextFormat.RichText)
+        self.results.setWordWrap(True)
+        left.addWidget(self.results)
+        self.differences = QLabel()
+        self.differences.setObjectName("chipDifferences")
+        self.differences.setTextFormat(Qt.TextFormat.RichText)
+        self.differences.setWordWrap(True)
+        left.addWidget(self.differences)
+        left.addStretch(1)
+        layout.addLayout(left, 1)
+        self.photo = QLabel()
+        self.photo.setObjectName("chipPhoto")
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setMinimumSize(*PHOTO_SIZE)
+        self.photo.setStyleSheet("QLabel#chipPhoto { border: 1px solid #9aa5b1; }")
+        layout.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+
+    def title(self) -> str:
+        """Translated name for the method chooser."""
+        return tr("chip_reader.ui.title")
+
+    def retranslate(self) -> None:
+        """Re-apply every text in the current language."""
+        self.instruction.setText(tr("chip_reader.ui.place_document"))
+        self.can_caption.setText(tr("chip_reader.ui.can"))
+        self.doc_caption.setText(tr("chip_reader.ui.document_number"))
+        self.birth_caption.setText(tr("chip_reader.ui.birth_date"))
+        self.expiry_caption.setText(tr("chip_reader.ui.expiry_date"))
+        self.read_button.setText(tr("chip_reader.ui.read"))
+        if self.photo.pixmap().isNull():
+            self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
+
+    # -- device lifecycle -----------------------------------------------------------------
+    def available(self) -> bool:
+        """The chip method needs pyscard (always installed); readers may come later."""
+        return True
+
+    def start(self) -> None:
+        """Open the reader device and listen for documents."""
+        if self._device is not None:
+            return
+        config = self._config or load_config().reader
+        try:
+            self._device = self._device_factory(config)
+        except KioskError as exc:
+            self.status.setText(exc.translated())
+            self.failed.emit(exc.translated())
+            return
+        self._unlisten = self._device.add_listener(self._bridge.card.emit)
+        self.status.setText(tr("chip_reader.ui.waiting"))
+
+    def stop(self) -> None:
+        """Stop listening and release the reader."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        if self._device is not None:
+            self._device.close()
+            self._device = None
+        self._card_present = False
+
+    def clear(self) -> None:
+        """Wipe the photo, the document data, the access key and every result text."""
+        self.evidence = None
+        self.photo.clear()
+        self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
+        for field in (self.can, self.doc_number, self.birth, self.expiry):
+            field.clear()
+        self.results.clear()
+        self.differences.clear()
+        self.status.clear()
+        self.progress.setValue(0)
+
+    # -- reading --------------------------------------------------------------------------
+    def _secret(self) -> Any:
+        from kiosk.emrtd import access
+        from kiosk.mrz import AccessKey
+
+        can = self.can.text().strip()
+        if can:
+            if not (can.isdigit() and len(can) == 6):
+                raise InputError("chip_reader.error.can_digits")
+            return access.CanSecret(can)
+        fields = (self.doc_number.text(), self.birth.text(), self.expiry.text())
+        if not all(f.strip() for f in fields):
+            raise InputError("chip_reader.error.doc_fields")
+        try:
+            return AccessKey.from_fields(*fields)
+        except ValueError as exc:
+            raise InputError("chip_reader.error.doc_fields") from exc
+
+    def _on_card(self, event: CardEvent) -> None:
+        if event.kind is CardEventKind.CARD_INSERTED:
+            self._card_present = True
+            self.status.setText(tr("chip_reader.ui.card_present"))
+            if self._key_complete():
+                self.read_now()
+        elif event.kind is CardEventKind.CARD_REMOVED:
+            self._card_present = False
+            if self._reading is None:
+                self.status.setText(tr("chip_reader.ui.waiting"))
+        elif event.kind is CardEventKind.SERVICE_LOST and event.error is not None:
+            self.status.setText(event.error.translated())
+
+    def _key_complete(self) -> bool:
+        if self.can.text().strip():
+            return len(self.can.text().strip()) == 6
+        return all(f.text().strip() for f in (self.doc_number, self.birth, self.expiry))
+
+    def read_now(self) -> None:
+        """Read the chip on the reader with the access key typed in."""
+        if self._device is None or self._reading is not None:
+            return
+        try:
+            secret = self._secret()
+            store = self._trust_store or _default_trust_store()
+        except KioskError as exc:
+            self.status.setText(exc.translated())
+            return
+        from kiosk.emrtd.reader import read_document
+
+        self.progress.setValue(0)
+        self.results.clear()
+        self.differences.clear()
+        self.status.setText(tr("chip_reader.ui.reading"))
+        now = self._now()
+        progress = self._bridge.progress.emit
+
+        def job(channel: CardChannel) -> Any:
+            return read_document(
+                channel.transmit,
+                secret,
+                extended=channel.extended_length,
+                trust_store=store,
+                now=now,
+                progress=lambda step, fraction: progress(step.value, fraction),
+            )
+
+        self._reading = self._device.submit(job)
+        self._reading.add_done_callback(self._done)
+
+    def _done(self, future: Future[Any]) -> None:
+        # Device thread: hand the outcome to the Qt thread.
+        error = future.exception()
+        self._bridge.finished.emit(None if error else future.result(), error)
+
+    def _on_progress(self, step: str, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.status.setText(tr(f"chip_reader.ui.step.{step}"))
+
+    def _on_finished(self, result: Any, error: BaseException | None) -> None:
+        self._reading = None
+        if error is not None:
+            message = (
+                error.translated() if isinstance(error, KioskError) else tr("error.unexpected")
+            )
+            self.progress.setValue(0)
+            self.status.setText(message)
+            self.failed.emit(message)
+            return
+        self.progress.setValue(100)
+        self._show(result)
+
+    def _show(self, result: Any) -> None:
+        image = decode_photo(result.face.image) if result.face is not None else None
+        if image is not None:
+            self.photo.setPixmap(
+                QPixmap.fromImage(image).scaled(
+                    self.photo.minimumSize(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self.photo.setText(tr("chip_reader.ui.no_photo"))
+        items = verification_items(result)
+        self.results.setText("<br>".join(_item_html(item) for item in items))
+        try:
+            evidence = evidence_from_mrz(result.document, CheckMethod.CHIP)
+        except KioskError as exc:
+            self.status.setText(exc.translated())
+            self.failed.emit(exc.translated())
+            return
+        self.evidence = dataclasses.replace(
+            evidence,
+            chip=result.evidence,
+            photo=_png(image),
+            verifications=tuple(items),
+        )
+        self._show_differences(self.evidence)
+        if result.genuine:
+            self.status.setText(tr("chip_reader.ui.done"))
+            self.evidenceReady.emit(self.evidence)
+        else:
+            # Fail closed: a chip that did not verify is no evidence for step 2.
+            message = tr("chip_reader.ui.not_genuine")
+            self.status.setText(message)
+            self.failed.emit(message)
+
+    def _show_differences(self, evidence: WidEvidence) -> None:
+        employee = self._employee()
+        if employee is None:
+            self.differences.clear()
+            return
+        from kiosk.flow.evidence import compare_with_employee
+
+        comparison = compare_with_employee(evidence, employee)
+        if comparison.matches:
+            self.differences.setText(_html(tr("chip_reader.ui.matches_step1"), "#1e7b34"))
+            return
+        lines = [tr(d.message_key, **d.params) for d in comparison.differences]
+        self.differences.setText("<br>".join(_html(line, "#b00020", bold=True) for line in lines))
+
+
+def verification_items(result: Any) -> list[VerificationItem]:
+    """Each verification of a chip read as a displayable item (plain Dutch via i18n)."""
+    pa_key = f"chip_reader.ui.pa.{result.passive_auth.value}"
+    clone_key = f"chip_reader.ui.clone.{result.clone_check.value}"
+    return [
+        VerificationItem("chip_reader.ui.access", True, (("protocol", result.access.value),)),
+        VerificationItem(
+            pa_key,
+            result.passive_auth is PassiveAuth.VALID
+            if result.passive_auth is not PassiveAuth.NOT_PERFORMED
+            else None,
+        ),
+        VerificationItem(
+            clone_key,
+            {CloneCheck.VALID: True, CloneCheck.INVALID: False}.get(result.clone_check),
+            (("method", result.clone_method or "-"),),
+        ),
+    ]
+
+
+def _html(text: str, colour: str, *, bold: bool = False) -> str:
+    from html import escape
+
+    weight = "font-weight:600;" if bold else ""
+    return f'<span style="color:{colour};{weight}">{escape(text)}</span>'
+
+
+def _item_html(item: VerificationItem) -> str:
+    mark, colour = {True: ("✔", "#1e7b34"), False: ("✘", "#b00020"), None: ("–", "#555555")}[
+        item.ok
+    ]
+    return _html(f"{mark} {tr(item.message_key, **item.params_dict())}", colour, bold=not item.ok)
+
+
+def _png(image: QImage | None) -> bytes | None:
+    """Re-encode the decoded face as PNG in memory, so the page can show JPEG 2000 too."""
+    if image is None:
+        return None
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+__all__ = ["ChipMethod", "decode_photo", "verification_items"]

@@ -1,0 +1,89 @@
+"""Adapter between the sync worker (its own thread) and the desk (the Qt thread).
+
+:class:`kiosk.sync.worker.SyncWorker` calls listeners from its thread. :class:`SyncBridge`
+re-emits each event through a Qt signal; the connection is queued, so the handler runs on
+the Qt thread, where it updates the :class:`~kiosk.flow.desk.DeskSession` and the status bar.
+It also tells the worker about the desk's registration: wake up to deliver it, follow its
+enrollment, stop following it when the desk moves on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from kiosk.errors import KioskError
+from kiosk.flow.desk import DeskSession
+from kiosk.flow.wizard import Wizard
+from kiosk.sync.worker import (
+    EnrollmentStatusChanged,
+    QueueChanged,
+    RegistrationDelivered,
+    RegistrationFailed,
+    SyncWorker,
+)
+
+
+class StatusView(Protocol):
+    """Where the bridge shows the portal and queue state (the main window)."""
+
+    def set_portal_status(self, online: bool | None, pending: int = 0, dead: int = 0) -> None:
+        """Show reachability and queue counts."""
+
+
+class SyncBridge(QObject):
+    """Marshals worker events to the Qt thread and applies them to the desk."""
+
+    event = Signal(object)
+
+    def __init__(
+        self, desk: DeskSession, worker: SyncWorker, status: StatusView | None = None
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.worker = worker
+        self.status = status
+        self._followed: uuid.UUID | None = None
+        self.event.connect(self._apply, Qt.ConnectionType.QueuedConnection)
+        self._remove_listener: Callable[[], None] = worker.add_listener(self.event.emit)
+        self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
+        self._apply(worker.queue_state())
+
+    def close(self) -> None:
+        """Stop listening (the worker itself is stopped by its owner)."""
+        self._remove_listener()
+        self._unsubscribe()
+
+    def _wizard_changed(self, wizard: Wizard) -> None:
+        current = wizard.state.registration_id
+        if current == self._followed:
+            return
+        if self._followed is not None:
+            self.worker.unwatch(self._followed)
+        self._followed = current
+        if current is not None:
+            # Saved just now: deliver at once and follow the enrollment once delivered.
+            self.worker.watch(current)
+            self.worker.wake()
+
+    def _apply(self, event: Any) -> None:
+        desk = self.desk
+        if isinstance(event, QueueChanged):
+            desk.connectivity(event.online)
+            if self.status is not None:
+                self.status.set_portal_status(
+                    event.online, event.pending + event.in_flight, event.dead
+                )
+        elif isinstance(event, RegistrationDelivered):
+            desk.delivered(event.registration_id, event.state.status, event.state.enrollment)
+        elif isinstance(event, RegistrationFailed):
+            if event.permanent:
+                desk.delivery_failed(event.registration_id, KioskError(event.error_key))
+        elif isinstance(event, EnrollmentStatusChanged):
+            state = event.state
+            if state.enrollment is not None and desk.state.registration_id == state.registration_id:
+                desk.state.enrollment = state.enrollment
+            desk.enrollment_status(event.registration_id, state.status)
