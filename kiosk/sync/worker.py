@@ -140,6 +140,7 @@ class SyncWorker:
         poll_interval_s: float = 5.0,
         pool: CodePool | None = None,
         pool_refill_interval_s: float = 60.0,
+        probe_interval_s: float = 30.0,
         max_idle_s: float = 30.0,
     ) -> None:
         self._store = store
@@ -151,6 +152,8 @@ class SyncWorker:
         self.poll_interval_s = poll_interval_s
         self._pool = pool
         self._pool_refill_interval = timedelta(seconds=pool_refill_interval_s)
+        self._probe_interval = timedelta(seconds=probe_interval_s)
+        self._next_probe: datetime | None = None
         self._max_idle_s = max_idle_s
 
         self._lock = threading.RLock()
@@ -262,12 +265,35 @@ class SyncWorker:
             self._wakeup.wait(timeout)
 
     def step(self) -> None:
-        """One round: deliver what is due, poll due watches, top up the code pool."""
-        self.deliver_due()
+        """One round: deliver what is due, poll due watches, top up the code pool.
+
+        With nothing to deliver, ``GET /v1/health`` every ``probe_interval_s`` keeps the
+        desk's online indicator honest.
+        """
+        report = self.deliver_due()
+        attempted = report.delivered or report.dead or report.retry
+        if not attempted and not report.paused and not self._stopping.is_set():
+            self.probe()
         if not self._stopping.is_set():
             self.poll_watches()
         if not self._stopping.is_set():
             self.refill_pool()
+
+    def probe(self, *, force: bool = False) -> bool:
+        """Ask ``GET /v1/health`` when due (not during a backoff hold); returns ``online``."""
+        now = self._clock()
+        with self._lock:
+            hold = self._hold_until
+        due = self._next_probe is None or now >= self._next_probe
+        if not force and (not due or (hold is not None and now < hold)):
+            return self._online
+        self._next_probe = now + self._probe_interval
+        try:
+            self._online = bool(self._portal.health())
+        except KioskError:
+            self._online = False
+        self._emit_queue()
+        return self._online
 
     def _seconds_until_next(self) -> float:
         now = self._clock()
@@ -470,7 +496,7 @@ class SyncWorker:
             return 0  # deliveries are backing off: the portal is down or busy, leave it be
         self._next_refill = now + self._pool_refill_interval
         try:
-            if not self._pool.needs_refill():
+            if not self._pool.needs_refill() or self._token() is None:
                 return 0
             added = self._pool.refill()
             self._online = True
@@ -498,8 +524,7 @@ class SyncWorker:
         report = self.deliver_due(force=True)
         attempted = report.delivered or report.dead or report.retry
         if not attempted and not report.paused:
-            self._online = self._portal.health()
-            report.online = self._online
+            report.online = self.probe(force=True)
         if report.online:
             report.codes_added = self.refill_pool(force=True)
             report.online = self._online

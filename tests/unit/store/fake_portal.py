@@ -32,6 +32,7 @@ class FakePortal:
         self.scripted: list[Exception] = []
         self.reject: dict[uuid.UUID, Exception] = {}
         self.put_hook = None
+        self.healthy = True
         self._codes = 0
         self._lock = threading.Lock()
 
@@ -54,7 +55,9 @@ class FakePortal:
 
     # PortalApi --------------------------------------------------------------------------
     def health(self) -> bool:
-        return True
+        with self._lock:
+            self.calls.append(("health", None))
+        return self.healthy
 
     def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
         raise PortalRejected(404, "not used in these tests")

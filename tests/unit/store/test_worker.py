@@ -337,3 +337,17 @@ def test_thread_delivers_after_wake_and_stops(tmp_path):
         finally:
             assert worker.stop(10)
         assert store.counts() == QueueCounts(done=1)
+
+
+def test_idle_worker_probes_health_for_an_honest_online_indicator(store, portal, clock):
+    worker, events = make_worker(store, portal, clock)
+    worker.step()
+    assert worker.online and of(events, QueueChanged)[-1].online
+    portal.healthy = False
+    clock.advance(10)
+    worker.step()
+    assert worker.online  # not probed again before probe_interval_s (30 s)
+    clock.advance(25)
+    worker.step()
+    assert not worker.online and not of(events, QueueChanged)[-1].online
+    assert [c[0] for c in portal.calls].count("health") == 2
