@@ -266,6 +266,8 @@ class PortalStore:
                     raise ValueError(f"unknown organisation {org!r}")
             if self._one("SELECT id FROM beheerders WHERE username = ?", [username]):
                 raise ValueError(f"username {username!r} exists")
+            if self._one("SELECT id FROM beheerders WHERE id = ?", [beheerder_id]):
+                raise ValueError(f"beheerder id {beheerder_id!r} exists")
             self.db.table("beheerders").insert(
                 {
                     "id": beheerder_id,
@@ -279,6 +281,11 @@ class PortalStore:
                 {"beheerder_id": beheerder_id, "organisation_id": org} for org in organisation_ids
             )
         return beheerder_id
+
+    def beheerder_count(self) -> int:
+        """How many beheerder accounts exist."""
+        with self._lock:
+            return int(self.db.execute("SELECT count(*) FROM beheerders").fetchone()[0])
 
     def _organisations_of(self, beheerder_id: str) -> list[dict[str, str]]:
         cursor = self.db.execute(

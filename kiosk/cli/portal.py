@@ -1,0 +1,206 @@
+"""``kiosk portal``: run the reference portal and manage its accounts.
+
+``serve [--host 127.0.0.1] [--port 8443] [--db PATH] [--demo] [--code-ttl MIN]
+[--pool-ttl DAYS]`` serves portal contract v1 (``/v1/openapi.json`` is the contract) until
+Ctrl-C or SIGTERM. ``--demo`` seeds the demo beheerder ``demo``/``demo`` with two
+organisations. Without it the database starts empty; add accounts with
+
+    kiosk portal add-beheerder --db PATH --username NAME --name "Full Name" \\
+        --organisation org-1:"Zorggroep Oost" [--organisation ID:NAME ...] \\
+        [--password-stdin] [--totp]
+
+which asks for the password (or reads one line from standard input) and, with ``--totp``,
+prints a new TOTP secret that sign-in then requires. The database defaults to
+``portal.db`` in the platform data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import platformdirs
+
+from kiosk.config import APP_NAME
+from kiosk.i18n import tr
+
+
+def default_db() -> Path:
+    """``portal.db`` in the platform data directory."""
+    return platformdirs.user_data_path(APP_NAME) / "portal.db"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``portal`` command and its ``serve`` and ``add-beheerder`` actions."""
+    parser = subparsers.add_parser(
+        "portal",
+        help="run the reference portal (contract v1) or add beheerder accounts",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="portal_command", metavar="ACTION", required=True)
+
+    serve = actions.add_parser("serve", help="serve the reference portal until Ctrl-C/SIGTERM")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8443, help="port (0 picks a free one)")
+    serve.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    serve.add_argument("--demo", action="store_true", help="seed the demo beheerder demo/demo")
+    serve.add_argument(
+        "--code-ttl", type=float, default=15, metavar="MIN", help="life of a live code (minutes)"
+    )
+    serve.add_argument(
+        "--pool-ttl", type=float, default=7, metavar="DAYS", help="life of a pool code (days)"
+    )
+    serve.set_defaults(handler=run_serve)
+
+    add = actions.add_parser("add-beheerder", help="add a beheerder account")
+    add.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    add.add_argument("--username", required=True)
+    add.add_argument("--name", required=True, help="full name shown in the kiosk")
+    add.add_argument(
+        "--organisation",
+        action="append",
+        required=True,
+        metavar="ID:NAME",
+        help="an organisation this beheerder manages (repeat for several)",
+    )
+    add.add_argument("--id", default=None, help="beheerder id (default: the username)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument("--totp", action="store_true", help="require a TOTP code at sign-in")
+    add.set_defaults(handler=run_add_beheerder)
+
+
+def _db_path(value: Path | None) -> Path:
+    path = value or default_db()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_serve(
+    args: argparse.Namespace,
+    stdout: TextIO | None = None,
+    stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
+) -> int:
+    """Serve until ``stop`` is set (SIGINT/SIGTERM set it when run from the main thread)."""
+    from kiosk.log import configure_logging
+    from kiosk.portal.server import (
+        DEMO_ORGANISATIONS,
+        DEMO_PASSWORD,
+        DEMO_USERNAME,
+        PortalServer,
+    )
+
+    out = stdout or sys.stdout
+    stop = stop or threading.Event()
+    db = _db_path(args.db)
+    handler = configure_logging()
+    portal = PortalServer(
+        db,
+        args.host,
+        args.port,
+        code_ttl=timedelta(minutes=args.code_ttl),
+        pool_ttl=timedelta(days=args.pool_ttl),
+    )
+    try:
+        portal.start()
+    except OSError as err:
+        portal.stop()
+        out.write(
+            tr("portal_server.error.bind", host=args.host, port=args.port, reason=err.strerror)
+            + "\n"
+        )
+        return 2
+    try:
+        if args.demo:
+            portal.seed_demo()
+        out.write(tr("portal_server.listening", url=portal.url, db=db) + "\n")
+        if args.demo:
+            names = ", ".join(f"{org_id} {name}" for org_id, name in DEMO_ORGANISATIONS)
+            out.write(
+                tr(
+                    "portal_server.demo",
+                    username=DEMO_USERNAME,
+                    password=DEMO_PASSWORD,
+                    organisations=names,
+                )
+                + "\n"
+            )
+        elif portal.store.beheerder_count() == 0:
+            out.write(tr("portal_server.no_accounts", db=db) + "\n")
+        out.write(tr("portal_server.stop_hint") + "\n")
+        out.flush()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+        if ready is not None:
+            ready.set()
+        stop.wait()
+    finally:
+        portal.stop()
+        for name in ("kiosk", "ui"):
+            logging.getLogger(name).removeHandler(handler)
+    return 0
+
+
+def run_add_beheerder(
+    args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """Add a beheerder (and its organisations) to the portal database; 0 on success."""
+    from kiosk.portal.accounts import new_totp_secret
+    from kiosk.portal.store import PortalStore
+
+    out = stdout or sys.stdout
+    organisations: list[tuple[str, str]] = []
+    for value in args.organisation:
+        org_id, sep, name = value.partition(":")
+        if not sep or not org_id.strip() or not name.strip():
+            out.write(tr("portal_server.error.organisation", value=value) + "\n")
+            return 2
+        organisations.append((org_id.strip(), name.strip()))
+    if args.password_stdin:
+        password = (stdin or sys.stdin).readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(tr("portal_server.password_prompt", username=args.username))
+    if not password:
+        out.write(tr("portal_server.error.password") + "\n")
+        return 2
+    secret = new_totp_secret() if args.totp else None
+    store = PortalStore(_db_path(args.db))
+    try:
+        for org_id, name in organisations:
+            store.add_organisation(org_id, name)
+        beheerder_id = store.add_beheerder(
+            args.username,
+            args.name,
+            password,
+            [org_id for org_id, _ in organisations],
+            beheerder_id=args.id,
+            totp_secret=secret,
+        )
+    except ValueError as err:
+        out.write(tr("portal_server.error.account", reason=str(err)) + "\n")
+        return 1
+    finally:
+        store.close()
+    out.write(
+        tr(
+            "portal_server.added",
+            username=args.username,
+            id=beheerder_id,
+            organisations=", ".join(org_id for org_id, _ in organisations),
+        )
+        + "\n"
+    )
+    if secret:
+        out.write(tr("portal_server.totp_secret", secret=secret) + "\n")
+    return 0
