@@ -535,25 +535,38 @@ class Store:
         return _parse_ts(due) if due else None
 
     def claim_next(self, now: datetime | None = None) -> tuple[OutboxItem, Registration] | None:
-        """Move the oldest due pending item to ``in_flight`` and return it with its data."""
+        """Move the oldest due pending item to ``in_flight`` and return it with its data.
+
+        An item whose ciphertext no longer opens (damaged or tampered cell) is made dead
+        with ``store.error.decrypt`` and skipped, so it cannot block the rest of the queue.
+        """
         now = now or self._clock()
-        with self._tx() as conn:
-            row = conn.execute(
-                "SELECT registration_id FROM outbox WHERE state = 'pending' "
-                "AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT 1",
-                (_ts(now),),
-            ).fetchone()
-            if row is None:
-                return None
-            conn.execute(
-                "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ? "
-                "WHERE registration_id = ?",
-                (_ts(now), row[0]),
-            )
-        rid = uuid.UUID(row[0])
-        item = self.item(rid)
-        assert item is not None
-        return item, self.load_registration(rid)
+        while True:
+            with self._tx() as conn:
+                row = conn.execute(
+                    "SELECT registration_id FROM outbox WHERE state = 'pending' "
+                    "AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT 1",
+                    (_ts(now),),
+                ).fetchone()
+                if row is None:
+                    return None
+                conn.execute(
+                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, "
+                    "updated_at = ? WHERE registration_id = ?",
+                    (_ts(now), row[0]),
+                )
+            rid = uuid.UUID(row[0])
+            try:
+                registration = self.load_registration(rid)
+            except StorageFailure as exc:
+                if exc.message_key != "store.error.decrypt":
+                    raise
+                log.error("queued registration unreadable", extra={"registration_id": row[0]})
+                self.mark_dead(rid, exc.message_key, None)
+                continue
+            item = self.item(rid)
+            assert item is not None
+            return item, registration
 
     def _set(self, registration_id: uuid.UUID, sql: str, params: tuple[Any, ...]) -> None:
         with self._tx() as conn:

@@ -141,6 +141,7 @@ class SyncWorker:
         pool: CodePool | None = None,
         pool_refill_interval_s: float = 60.0,
         probe_interval_s: float = 30.0,
+        purge_interval_s: float = 3600.0,
         max_idle_s: float = 30.0,
     ) -> None:
         self._store = store
@@ -154,6 +155,8 @@ class SyncWorker:
         self._pool_refill_interval = timedelta(seconds=pool_refill_interval_s)
         self._probe_interval = timedelta(seconds=probe_interval_s)
         self._next_probe: datetime | None = None
+        self._purge_interval = timedelta(seconds=purge_interval_s)
+        self._next_purge: datetime | None = None
         self._max_idle_s = max_idle_s
 
         self._lock = threading.RLock()
@@ -278,6 +281,16 @@ class SyncWorker:
             self.poll_watches()
         if not self._stopping.is_set():
             self.refill_pool()
+        if not self._stopping.is_set():
+            self.purge_if_due()
+
+    def purge_if_due(self) -> int:
+        """Delete acknowledged registrations past retention, at most every purge interval."""
+        now = self._clock()
+        if self._next_purge is not None and now < self._next_purge:
+            return 0
+        self._next_purge = now + self._purge_interval
+        return self._store.purge(now)
 
     def probe(self, *, force: bool = False) -> bool:
         """Ask ``GET /v1/health`` when due (not during a backoff hold); returns ``online``."""

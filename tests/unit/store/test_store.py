@@ -315,3 +315,26 @@ def test_masked_document_number(store):
     assert store.masked_document_number(registration.registration_id) == "******014"
     with pytest.raises(StorageFailure):
         store.masked_document_number(uuid.uuid4())
+
+
+def test_an_unreadable_item_goes_dead_instead_of_blocking_the_queue(store, db_path, clock):
+    damaged, fine = make_registration(), make_registration()
+    store.enqueue(damaged, "b")
+    clock.advance(1)
+    store.enqueue(fine, "b")
+    conn = raw(db_path)
+    blob = bytearray(conn.execute(
+        "SELECT surname FROM registrations WHERE registration_id = ?",
+        (str(damaged.registration_id),),
+    ).fetchone()[0])
+    blob[-1] ^= 0x01  # one flipped bit: the GCM tag no longer verifies
+    conn.execute(
+        "UPDATE registrations SET surname = ? WHERE registration_id = ?",
+        (bytes(blob), str(damaged.registration_id)),
+    )
+    conn.commit()
+    conn.close()
+    _, registration = store.claim_next()
+    assert registration == fine
+    dead = store.item(damaged.registration_id)
+    assert dead.state is OutboxState.DEAD and dead.last_error == "store.error.decrypt"

@@ -351,3 +351,13 @@ def test_idle_worker_probes_health_for_an_honest_online_indicator(store, portal,
     worker.step()
     assert not worker.online and not of(events, QueueChanged)[-1].online
     assert [c[0] for c in portal.calls].count("health") == 2
+
+
+def test_worker_purges_acknowledged_items_past_retention(store, portal, clock):
+    (registration,) = enqueue(store, clock, 1)
+    worker, _ = make_worker(store, portal, clock, purge_interval_s=3600)
+    worker.step()
+    assert store.item(registration.registration_id).state is OutboxState.DONE
+    clock.advance(31 * 86400)
+    worker.step()
+    assert store.item(registration.registration_id) is None
