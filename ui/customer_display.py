@@ -21,7 +21,6 @@ from enum import StrEnum
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QStackedWidget,
@@ -58,21 +57,27 @@ class StepList(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(6)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(22)
+        column.addStretch(1)
         self.rows: list[tuple[QLabel, QLabel, str, str]] = []
-        for row, (number, title_key, text_key) in enumerate(STEPS):
+        for number, title_key, text_key in STEPS:
+            row = QHBoxLayout()
+            row.setSpacing(18)
             badge = label("customerStepNumber", number, wrap=False)
+            badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
+            texts = QVBoxLayout()
+            texts.setSpacing(4)
             title = label("customerStepTitle")
             text = label("customerStepText")
-            grid.addWidget(badge, row * 2, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(title, row * 2, 1)
-            grid.addWidget(text, row * 2 + 1, 1)
-            grid.setRowMinimumHeight(row * 2 + 1, 10)
+            texts.addWidget(title)
+            texts.addWidget(text)
+            row.addLayout(texts, 1)
+            column.addLayout(row)
             self.rows.append((title, text, title_key, text_key))
-        grid.setColumnStretch(1, 1)
+        column.addStretch(1)
 
     def retranslate(self) -> None:
         """Apply texts."""
@@ -117,20 +122,23 @@ class CustomerDisplay(QWidget):
         self.pages.addWidget(message)
         # QR page.
         qr_page = QWidget()
-        q_layout = QHBoxLayout(qr_page)
+        page_layout = QVBoxLayout(qr_page)
+        page_layout.setSpacing(20)
+        self.qr_title = label("customerTitle")
+        page_layout.addWidget(self.qr_title)
+        q_layout = QHBoxLayout()
         q_layout.setSpacing(48)
         left = QVBoxLayout()
-        self.qr_title = label("customerTitle")
         self.qr = QrWidget()
         self.qr.setObjectName("qr")
         self.countdown = label("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        left.addWidget(self.qr_title)
         left.addWidget(self.qr, 1)
         left.addWidget(self.countdown)
         self.steps = StepList()
         q_layout.addLayout(left, 5)
         q_layout.addWidget(self.steps, 6)
+        page_layout.addLayout(q_layout, 1)
         self.pages.addWidget(qr_page)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)

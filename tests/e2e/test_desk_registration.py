@@ -1,0 +1,134 @@
+"""A whole registration at the desk, with real parts only.
+
+The real wizard (driven with qtbot key clicks), the reference portal over HTTP on loopback,
+the encrypted store in a temp file and the sync worker thread. The kiosk enrolls itself with
+the first sign-in, the registration is queued and delivered, the customer display's pixels
+are decoded back to the QR, the app simulator enrolls with it, and the desk reaches 'done'
+with no personal text left in any widget.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from kiosk import appsim
+from kiosk.flow.wizard import Step
+from kiosk.model import CheckMethod
+from kiosk.portal import PortalServer
+from kiosk.store import FileKeyProvider, OutboxState, Store
+from kiosk.sync.client import PortalClient
+from kiosk.sync.worker import SyncWorker
+from tests.ui.conftest import BORN, DOC_NUMBER, GIVEN, PERSONAL_TEXTS, SURNAME, passport_mrz
+from tests.ui.personal import personal_leftovers
+from ui.app import build_desk_app
+from ui.customer_display import Mode
+
+
+def grab_rgb(widget) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return raw.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+
+
+@pytest.fixture
+def parts(tmp_path):
+    portal = PortalServer(tmp_path / "portal.sqlite3")
+    portal.seed_demo()
+    portal.start()
+    client = PortalClient(portal.url)
+    store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
+    worker = SyncWorker(store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.5)
+    yield portal, client, store, worker
+    worker.stop()
+    client.close()
+    store.close()
+    portal.stop()
+
+
+def test_whole_registration_from_sign_in_to_done(qtbot, parts):
+    portal, client, store, worker = parts
+    app = build_desk_app(client, store, worker, kiosk_name="e2e-balie")
+    qtbot.addWidget(app.window)
+    window, desk = app.window, app.desk
+    window.resize(1366, 768)
+    window.show()
+    worker.start()
+    try:
+        # Sign in (Enter = next).
+        page = window.pages[Step.SIGN_IN]
+        qtbot.keyClicks(page.username.edit, "demo")
+        qtbot.keyClicks(page.password.edit, "demo")
+        qtbot.keyClick(page.password.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        # The first sign-in enrolls the kiosk: it gets its own device credential.
+        qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
+
+        # Organisation: the second one.
+        orgs = window.pages[Step.ORGANISATION].list
+        orgs.setFocus()
+        qtbot.keyClick(orgs, Qt.Key.Key_Down)
+        qtbot.keyClick(orgs, Qt.Key.Key_Return)
+        assert desk.step is Step.EMPLOYEE
+        assert desk.state.organisation.id == "org-2"
+
+        # Step 1.
+        employee = window.pages[Step.EMPLOYEE]
+        qtbot.keyClicks(employee.given_names.edit, GIVEN)
+        qtbot.keyClicks(employee.surname.edit, SURNAME)
+        qtbot.keyClicks(employee.date_of_birth.edit, BORN.strftime("%d-%m-%Y"))
+        qtbot.keyClick(employee.date_of_birth.edit, Qt.Key.Key_Return)
+        assert desk.step is Step.WID_CHECK
+
+        # Step 2: typed MRZ of an NL passport that matches step 1; the check runs by itself
+        # once the MRZ is complete.
+        wid = window.pages[Step.WID_CHECK]
+        method = wid.current_method()
+        assert method.method_id is CheckMethod.MRZ_TYPED
+        for line in passport_mrz().splitlines():
+            qtbot.keyClicks(method.mrz, line)
+            qtbot.keyClick(method.mrz, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desk.state.evidence is not None, timeout=5000)
+        assert desk.state.comparison.matches
+        assert wid.evidence.values["document_number"].text() == DOC_NUMBER
+        wid.confirm.click()
+        assert desk.state.photo_confirmed
+        qtbot.keyClick(wid.confirm, Qt.Key.Key_Return)
+        assert desk.step is Step.REVIEW
+
+        # Review, then step 3: saved in the queue before the page says so.
+        qtbot.keyClick(window.primary_button, Qt.Key.Key_Return)
+        assert desk.step in (Step.REGISTER, Step.HANDOVER)
+        rid = desk.state.registration_id
+        assert store.item(rid) is not None
+
+        # The worker delivers; the portal's enrollment appears as a QR on the customer display.
+        qtbot.waitUntil(lambda: desk.step is Step.HANDOVER, timeout=15000)
+        display = app.customer
+        qtbot.waitUntil(lambda: display.mode is Mode.QR and display.isVisible(), timeout=5000)
+        assert store.item(rid).state is OutboxState.DONE
+        payload, _points, _ = cv2.QRCodeDetector().detectAndDecode(grab_rgb(display))
+        assert payload and payload == desk.state.enrollment.qr_payload
+        assert personal_leftovers([display], PERSONAL_TEXTS) == []
+
+        # The employee's phone scans and enrolls; the app shows their name under 'ID'.
+        result = appsim.enroll(portal.url, payload)
+        assert result.display_name == f"{GIVEN} {SURNAME}"
+
+        # The kiosk follows the enrollment to 'done' and nothing personal is left anywhere.
+        qtbot.waitUntil(lambda: desk.step is Step.DONE, timeout=15000)
+        assert display.mode is Mode.DONE
+        assert desk.state.registration_id is None and not desk.wizard.holds_personal_data
+        assert personal_leftovers([window, display], PERSONAL_TEXTS) == []
+
+        # Next employee: back to the organisation choice, all clean.
+        qtbot.keyClick(window.primary_button, Qt.Key.Key_Return)
+        assert desk.step is Step.ORGANISATION
+        assert display.mode is Mode.WELCOME
+    finally:
+        app.close()

@@ -1,0 +1,161 @@
+"""The step-2 chip page against the real stack: pcscd + vpcd + the eMRTD emulator.
+
+The page listens to the card device (its own thread), reads the chip when a document is
+placed, shows the photo large, the verdicts in Dutch and the differences with step 1, and
+forgets all of it on clear(). Screenshots go to artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from kiosk.config import ReaderConfig
+from kiosk.model import CheckMethod, CloneCheck, Employee, PassiveAuth
+from kiosk.mrz import parse_mrz
+from tests.integration.pcsc.stack import PcscStack, start_stack
+from tests.ui.personal import visible_texts
+
+pytestmark = pytest.mark.pcsc
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def chip_stack() -> Iterator[PcscStack]:
+    stack = start_stack()
+    try:
+        yield stack
+    finally:
+        stack.close()
+
+
+def make_page(qtbot, stack: PcscStack, employee: Employee | None = None):
+    from kiosk.emrtd.trust import TrustStore
+    from ui.step2.chip import ChipMethod
+
+    page = ChipMethod(
+        reader_config=ReaderConfig(name=stack.reader),
+        trust_store=TrustStore.load(),
+        employee=lambda: employee,
+        now=lambda: NOW,
+    )
+    qtbot.addWidget(page)
+    page.resize(1000, 560)
+    page.show()
+    page.start()
+    return page
+
+
+def type_key(page, mrz: str) -> None:
+    key = parse_mrz(mrz)
+    assert key.access_key is not None
+    page.doc_number.setText(key.access_key.document_number.rstrip("<"))
+    page.birth.setText(key.access_key.birth_date)
+    page.expiry.setText(key.access_key.expiry_date)
+
+
+def employee_from(mrz: str, **changes) -> Employee:
+    parsed = parse_mrz(mrz)
+    assert parsed.birth_date is not None
+    values = {
+        "given_names": parsed.given_names,
+        "surname": parsed.surname,
+        "date_of_birth": parsed.birth_date,
+    }
+    values.update(changes)
+    return Employee(**values)
+
+
+def test_waiting_for_a_document(qtbot, chip_stack, artifacts_dir):
+    page = make_page(qtbot, chip_stack)
+    assert page.instruction.text() == "Leg het document op de lezer"
+    assert page.status.text() == "Wacht op een document op de lezer…"
+    page.grab().save(str(artifacts_dir / "step2_chip_waiting.png"))
+    page.stop()
+
+
+@pytest.mark.parametrize("profile", ["nl_passport_2024", "legacy_bac_passport"])
+def test_reads_shows_photo_and_verdicts_then_clears(qtbot, chip_stack, artifacts_dir, profile):
+    from kiosk.emulator.profiles import get_profile
+
+    mrz = get_profile(profile).mrz
+    page = make_page(qtbot, chip_stack, employee_from(mrz))
+    type_key(page, mrz)
+    with (
+        qtbot.waitSignal(page.evidenceReady, timeout=30_000) as ready,
+        chip_stack.card(profile),
+    ):
+        pass  # placing the document starts the read; the card stays until it is done
+    evidence = ready.args[0]
+    assert evidence.method is CheckMethod.CHIP
+    assert evidence.chip.passive_auth is PassiveAuth.VALID
+    assert evidence.chip.clone_check in (CloneCheck.VALID, CloneCheck.NOT_SUPPORTED)
+    assert evidence.photo  # PNG of the decoded face, memory only
+    pixmap = page.photo.pixmap()
+    assert not pixmap.isNull() and pixmap.height() >= 300  # large enough to compare
+    assert page.progress.value() == 100
+    assert "Echtheid" in page.results.text()
+    assert "overeen met stap 1" in page.differences.text()
+    page.grab().save(str(artifacts_dir / f"step2_chip_{profile}.png"))
+
+    page.clear()
+    assert page.evidence is None
+    assert page.photo.pixmap().isNull()
+    texts = " ".join(visible_texts(page))
+    parsed = parse_mrz(mrz)
+    for personal in (parsed.surname, parsed.document_number, parsed.given_names.split()[0]):
+        assert personal not in texts
+    page.stop()
+
+
+def test_differences_with_step_1_are_highlighted(qtbot, chip_stack, artifacts_dir):
+    from kiosk.emulator.profiles import get_profile
+
+    mrz = get_profile("legacy_bac_passport").mrz
+    employee = employee_from(mrz, surname="Janssen", date_of_birth=date(1990, 7, 22))
+    page = make_page(qtbot, chip_stack, employee)
+    type_key(page, mrz)
+    with qtbot.waitSignal(page.evidenceReady, timeout=30_000), chip_stack.card("legacy_bac_passport"):
+        pass
+    text = page.differences.text()
+    assert "Janssen" in text and "#b00020" in text  # shown in red
+    assert "1990" in text or "22-07-1990" in text
+    page.grab().save(str(artifacts_dir / "step2_chip_differences.png"))
+    page.clear()
+    page.stop()
+
+
+def test_wrong_key_is_reported_in_plain_dutch(qtbot, chip_stack):
+    page = make_page(qtbot, chip_stack)
+    page.doc_number.setText("XX0000000")
+    page.birth.setText("700101")
+    page.expiry.setText("300101")
+    with (
+        qtbot.waitSignal(page.failed, timeout=30_000) as failed,
+        chip_stack.card("legacy_bac_passport"),
+    ):
+        pass
+    assert failed.args[0] == page.status.text()
+    assert "MRZ" in failed.args[0] or "toegang" in failed.args[0].lower()
+    assert page.evidence is None
+    page.stop()
+
+
+def test_tampered_document_gives_no_evidence(qtbot, chip_stack, artifacts_dir):
+    from kiosk.emulator.profiles import get_profile
+
+    mrz = get_profile("bad_dg_hash").mrz
+    page = make_page(qtbot, chip_stack)
+    type_key(page, mrz)
+    received: list[object] = []
+    page.evidenceReady.connect(received.append)
+    with qtbot.waitSignal(page.failed, timeout=30_000), chip_stack.card("bad_dg_hash"):
+        pass
+    assert received == []
+    assert "NIET" in page.results.text()
+    page.grab().save(str(artifacts_dir / "step2_chip_tampered.png"))
+    page.clear()
+    page.stop()
