@@ -203,12 +203,14 @@ class Chip:
         mf_files: Mapping[int, bytes],
         applications: list[Application],
         access: AccessHandler | None = None,
+        extended_length: bool = True,
         trace: Callable[[str], None] | None = None,
     ) -> None:
         self._atr = atr
         self.mf_files = dict(mf_files)
         self.applications = {app.aid: app for app in applications}
         self.access = access
+        self.extended_length = extended_length
         self._trace = trace
         self.secure_channel: SecureChannel | None = None
         self.authenticated = False
@@ -248,14 +250,18 @@ class Chip:
     # --- APDU processing --------------------------------------------------------------
     def transmit(self, apdu: bytes) -> bytes:
         """Process one command APDU; return response data || SW1 || SW2."""
+        if not self.extended_length and _is_extended(apdu):
+            # A chip without extended length rejects such APDUs (ISO/IEC 7816-4 5.1).
+            return SW_WRONG_LENGTH
         channel = self.secure_channel
         if channel is not None and len(apdu) >= 1 and apdu[0] & 0x0C == 0x0C:
             try:
                 apdu = channel.unwrap(apdu)
-            except Exception:  # any SM failure ends the session (ICAO 9303-11 9.8.7)
+            except Exception as exc:  # any SM failure ends the session (ICAO 9303-11 9.8.7)
                 log.debug("secure messaging check failed; session closed")
                 self.reset_session_keep_selection()
-                return SW_SM_INCORRECT
+                sw = getattr(exc, "sw", None)
+                return sw.to_bytes(2, "big") if isinstance(sw, int) else SW_SM_INCORRECT
         elif channel is not None:
             # A plain command during secure messaging aborts the secure channel
             # (ICAO 9303-11 section 9.8.7); the command itself is processed in the clear.
@@ -355,7 +361,9 @@ class Chip:
         if cmd.ins == 0xB0:
             if cmd.p1 & 0x80:  # P1 b8=1: SFI in b5-b1, offset in P2 (ISO/IEC 7816-4 7.2.2)
                 sfi = cmd.p1 & 0x1F
-                fid = MF_SFI.get(sfi) if self.current_in_mf else app_sfi(sfi)
+                # EF.CardAccess (SFI '1C') is read from the MF even with an application
+                # selected (9303-10 section 3.11.3).
+                fid = MF_SFI.get(sfi) if self.current_in_mf else app_sfi(sfi) or MF_SFI.get(sfi)
                 if fid is None or self._file(fid) is None:
                     return Response.status(SW_FILE_NOT_FOUND)
                 if not self._readable(fid):
@@ -401,6 +409,13 @@ class Chip:
         short_read = offset + wanted > len(content) and cmd.le not in (256, 65536)
         sw = SW_END_OF_FILE if short_read else SW_OK
         return Response(chunk, sw)
+
+
+def _is_extended(apdu: bytes) -> bool:
+    try:
+        return parse_command(apdu).extended
+    except ApduFormatError:
+        return False
 
 
 def _ber_length(n: int) -> bytes:

@@ -16,8 +16,12 @@ from typing import Any
 from kiosk.emulator.chip import EDL_AID, EMRTD_AID, Application, Chip
 
 # A contactless ATR as PC/SC part 3 builds it for an ISO 14443-4 card: TD1/TD2 announce
-# T=0 then T=1, followed by the historical bytes and the check byte TCK.
-_HISTORICAL = b"KIOSK-EMRTD"
+# T=0 then T=1, followed by the historical bytes and the check byte TCK (XOR of T0..last).
+# The historical bytes start with category indicator '80' and carry the card capabilities
+# compact-TLV '73' (ISO/IEC 7816-4 section 8.1.1.2.7); bit b7 ('40') of its third byte says
+# "extended Lc and Le fields", which the reader adapter uses to pick extended length.
+_CAPS_EXTENDED = bytes.fromhex("8073C021C0")
+_CAPS_SHORT = bytes.fromhex("8073C02180")
 
 
 def _atr(historical: bytes) -> bytes:
@@ -28,7 +32,12 @@ def _atr(historical: bytes) -> bytes:
     return b"\x3b" + body + bytes((tck,))
 
 
-DEFAULT_ATR = _atr(_HISTORICAL)
+def atr_for(extended_length: bool) -> bytes:
+    """The ATR of an emulated chip with or without extended length support."""
+    return _atr(_CAPS_EXTENDED if extended_length else _CAPS_SHORT)
+
+
+DEFAULT_ATR = atr_for(extended_length=True)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class ChipProfile:
     files: dict[int, bytes]
     mf_files: dict[int, bytes] = field(default_factory=dict)
     aid: bytes = EMRTD_AID
-    atr: bytes = DEFAULT_ATR
+    extended_length: bool = True
     mrz: str = ""
     can: str | None = None
     bac: bool = True
@@ -72,7 +81,8 @@ class ChipProfile:
         from kiosk.emulator.security import build_access_handler
 
         return Chip(
-            atr=self.atr,
+            atr=atr_for(self.extended_length),
+            extended_length=self.extended_length,
             mf_files=self.mf_files,
             applications=[Application(self.aid, self.files, protected=self.protected)],
             access=build_access_handler(self),
@@ -91,7 +101,7 @@ class ChipProfile:
             "description": self.description,
             "test_only": "TEST ONLY - synthetic document, keys and signatures",
             "aid": self.aid.hex(),
-            "atr": self.atr.hex(),
+            "extended_length": self.extended_length,
             "mrz": self.mrz,
             "can": self.can,
             "bac": self.bac,
@@ -127,7 +137,7 @@ class ChipProfile:
             files=files("app"),
             mf_files=files("mf"),
             aid=bytes.fromhex(meta.get("aid", EMRTD_AID.hex())),
-            atr=bytes.fromhex(meta.get("atr", DEFAULT_ATR.hex())),
+            extended_length=bool(meta.get("extended_length", True)),
             mrz=str(meta.get("mrz", "")),
             can=meta.get("can"),
             bac=bool(meta.get("bac", True)),
@@ -147,11 +157,9 @@ def load_profile(profile: object) -> ChipProfile:
     if isinstance(profile, Path) or (isinstance(profile, str) and "/" in profile):
         return ChipProfile.load(Path(profile))
     if isinstance(profile, str):
-        from kiosk.emulator.profiles import PROFILES
+        from kiosk.emulator.profiles import get_profile
 
-        if profile in PROFILES:
-            return PROFILES[profile]()
         if Path(profile).is_dir():
             return ChipProfile.load(Path(profile))
-        raise KeyError(f"unknown emulator profile {profile!r}; known: {', '.join(PROFILES)}")
+        return get_profile(profile)
     raise TypeError(f"not a profile: {type(profile).__name__}")

@@ -107,3 +107,16 @@ def test_malformed_apdus_are_rejected() -> None:
     for bad in (b"", b"\x00\xa4", bytes.fromhex("00A4040C05A000"), bytes.fromhex("00B000000000")):
         with pytest.raises(ApduFormatError):
             parse_command(bad)
+
+
+def test_chip_without_extended_length_rejects_extended_apdus() -> None:
+    chip = Chip(
+        atr=b"\x3b\x80\x80\x01\x01",
+        mf_files={0x011C: b"\x31\x02\x30\x00"},
+        applications=[],
+        extended_length=False,
+    )
+    # The reader adapter's probe: extended READ BINARY of EF.CardAccess by SFI.
+    assert tx(chip, "00 B0 9C 00 00 00 00") == b"\x67\x00"
+    assert tx(chip, "00 B0 9C 00 00") == b"\x31\x02\x30\x00\x90\x00"
+    assert make_chip().transmit(bytes.fromhex("00B09C00000000")) == b"\x31\x02\x30\x00\x90\x00"
