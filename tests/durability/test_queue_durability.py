@@ -106,7 +106,12 @@ def test_kill9_mid_enqueue_keeps_every_registration_reported_saved(paths):
         line = child.stdout.readline()
         assert line, "child died"
         saved.append(uuid.UUID(line.strip()))
-    kill9(child)  # somewhere inside the next enqueue
+    os.kill(child.pid, signal.SIGKILL)  # somewhere inside a later enqueue
+    child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+    # Ids the child reported after we stopped reading are still in the pipe: saved too.
+    saved += [uuid.UUID(line.strip()) for line in child.stdout.read().splitlines()]
+    child.stdout.close()
     with Store.open(db, keys) as store:
         for rid in saved:
             store.load_registration(rid)
