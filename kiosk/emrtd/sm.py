@@ -26,7 +26,7 @@ from kiosk.emrtd.apdu import (
     ResponseApdu,
 )
 from kiosk.emrtd.crypto import CipherAlg
-from kiosk.emrtd.errors import MalformedData, SecureMessagingError
+from kiosk.emrtd.errors import MalformedData, SecureMessagingError, UnsupportedProtocol
 
 TAG_PLAIN_ODD = 0x85  # encrypted data, odd INS (no padding-content indicator)
 TAG_CRYPTO = 0x87  # padding-content indicator 01 || encrypted data
@@ -127,19 +127,25 @@ class SecureMessaging:
         )
         if use_extended:
             return protected._encode_extended()
+        if protected.needs_extended():
+            # e.g. a 2048-bit DH key for CA: needs extended length (or chaining, which
+            # 9303-11 9.3.2 does not allow for these commands)
+            raise UnsupportedProtocol("chip.error.needs_extended_length")
         return protected.encode(extended=False)
 
-    def unprotect_response(self, raw: bytes) -> ResponseApdu:
+    def unprotect_response(self, raw: bytes, *, strict: bool = False) -> ResponseApdu:
         """Verify and unwrap a protected response (Figure 6).
 
         A response with no data objects and an error status is the chip reporting an
-        error in plain (9.8.5); it is returned as is (it carries no data to trust).
-        Anything else without a valid DO'8E' raises :class:`SecureMessagingError`.
+        error in plain (9.8.5); it is returned as is (it carries no data to trust) unless
+        ``strict``, where every response must carry a valid MAC (used to prove new keys,
+        e.g. right after chip authentication). Anything else without a valid DO'8E'
+        raises :class:`SecureMessagingError`.
         """
         ssc = self._next_ssc()
         response = ResponseApdu.decode(raw)
         if not response.data:
-            if response.sw == SW_OK:
+            if response.sw == SW_OK or strict:
                 raise SecureMessagingError()
             return response
         try:
