@@ -41,6 +41,8 @@ from kiosk.sync.api import (
 BUSY_STATUSES = frozenset({408, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
 MAX_REASON_LENGTH = 300
+# A session longer than a year is not a session; also keeps timedelta from overflowing.
+MAX_EXPIRES_IN = 366 * 24 * 3600
 
 
 def _utc_now() -> datetime:
@@ -227,6 +229,7 @@ class PortalClient:
             obj.get("token_type") != "bearer"
             or not isinstance(expires_in, int)
             or isinstance(expires_in, bool)
+            or not 0 < expires_in <= MAX_EXPIRES_IN
             or not isinstance(organisations, list)
         ):
             raise PortalError(what="session")

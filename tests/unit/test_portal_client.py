@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.model import CheckMethod, DocumentType, Employee, Registration, WidCheck
 from kiosk.sync.api import (
@@ -202,7 +205,55 @@ def test_session_shape_is_checked():
     for broken in (
         {**good, "token_type": "mac"},
         {**good, "expires_in": "60"},
+        {**good, "expires_in": 10**30},
         {**good, "organisations": [{"id": "x"}]},
     ):
         with client_for(answer(200, broken)) as client, pytest.raises(PortalError):
             client.sign_in("u", "p")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "registration_id",
+                    "status",
+                    "enrollment",
+                    "enrolled_at",
+                    "code",
+                    "qr_payload",
+                    "expires_at",
+                    "codes",
+                    "access_token",
+                    "token_type",
+                    "expires_in",
+                    "beheerder",
+                    "organisations",
+                    "id",
+                    "name",
+                    "display_name",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_200_body_is_parsed_or_a_protocol_error(value: object):
+    content = json.dumps(value).encode()
+    with client_for(lambda r: httpx.Response(200, content=content)) as client:
+        for call in (
+            lambda: client.get_registration("t", REG_ID),
+            lambda: client.sign_in("u", "p"),
+            lambda: client.app_enroll("q", "k"),
+        ):
+            with contextlib.suppress(PortalError):
+                call()
