@@ -19,7 +19,7 @@ from typing import Any
 from kiosk.config import load_config
 from kiosk.errors import StorageFailure
 from kiosk.i18n import tr
-from kiosk.store import OutboxState, Store, open_default
+from kiosk.store import DB_FILENAME, OutboxState, Store, open_default
 
 EXIT_STORAGE = 3
 
@@ -42,10 +42,16 @@ def register(subparsers: Any) -> None:
     retry.set_defaults(handler=run_retry)
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    """Open the configured store (``--data-dir`` wins over the config)."""
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    """Open the configured store (``--data-dir`` wins over the config).
+
+    Without ``create`` a missing database is reported (``store.error.no_database``) rather
+    than made, so looking at the queue never creates a database and key as a side effect.
+    """
     config = load_config()
-    data_dir = args.data_dir or config.data_dir()
+    data_dir = Path(args.data_dir or config.data_dir())
+    if not create and not (data_dir / DB_FILENAME).exists():
+        raise StorageFailure("store.error.no_database", path=str(data_dir / DB_FILENAME))
     return open_default(data_dir, retention_days=config.storage.retention_days)
 
 

@@ -98,7 +98,7 @@ def run_enroll(args: argparse.Namespace) -> int:
             credential = client.enroll_kiosk(
                 session.access_token, args.name or config.desk.kiosk_name
             )
-        with open_store(args) as store:
+        with open_store(args, create=True) as store:
             store.set_device_credential(credential)
     except StorageFailure as error:
         print(error.translated(), file=sys.stderr)

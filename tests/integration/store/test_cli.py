@@ -98,3 +98,9 @@ def test_unreadable_store_gives_a_plain_message_and_exit_3(env, capsys):
     assert list(env.glob(f"{DB_FILENAME}.corrupt-*"))
     code, _, err = run(capsys, "queue", "retry", "not-a-uuid")
     assert code == 2
+
+
+def test_looking_at_a_missing_queue_creates_nothing(env, capsys):
+    code, _, err = run(capsys, "queue", "status")
+    assert code == 3 and "nog geen lokale database" in err
+    assert not env.exists() or not any(env.iterdir())
