@@ -392,7 +392,8 @@ def _search(lines: Sequence[str], layout: _Layout) -> tuple[Change, list[Change]
         elif len(candidates) > 1:
             alternatives = candidates
     if alternatives:
-        return apply, alternatives
+        # Never guess: apply nothing, and offer each complete reading.
+        return {}, [{**apply, **alternative} for alternative in alternatives]
     return apply, [apply] if apply else []
 
 
