@@ -64,7 +64,11 @@ def test_pace_only_passport_refuses_bac() -> None:
     profile = get_profile("nl_passport_2024")
     terminal = Terminal(profile.build_chip().transmit)
     terminal.select_application(EMRTD_AID)
-    assert terminal.plain(CommandApdu(0, 0x84, 0, 0, le=8)).sw != 0x9000
+    # A challenge is given (AA terminals ask for one), but BAC itself is refused.
+    assert terminal.plain(CommandApdu(0, 0x84, 0, 0, le=8)).sw == 0x9000
+    assert terminal.plain(CommandApdu(0, 0x82, 0, 0, bytes(40), 40)).sw == 0x6982
+    with pytest.raises(WrongAccessKey):
+        terminal.bac(profile.mrz)
     # EF.CardAccess is public and offers PACE.
     card_access = terminal.plain(CommandApdu(0, 0xB0, 0x9C, 0, le=65536))
     assert card_access.sw == 0x9000 and card_access.data == profile.mf_files[0x011C]
