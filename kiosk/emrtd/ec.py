@@ -214,6 +214,14 @@ class Curve:
             return (numbers.x, numbers.y)
         return self._mul_base_table(k)
 
+    def precompute(self) -> None:
+        """Build the fixed-base table now (a few ms to tens of ms) instead of on first use.
+
+        The kiosk calls this at start-up for the curves it expects (brainpoolP320r1).
+        """
+        if not self.openssl_base:
+            self._table()
+
     def _table(self) -> list[list[tuple[int, int]]]:
         with self._lock:
             if self._base_table is None:
