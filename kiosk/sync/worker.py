@@ -432,12 +432,13 @@ class SyncWorker:
             due = [rid for rid, w in self._watches.items() if w.next_at <= now]
         if not due:
             return
-        if self._store.paused() is not None:
-            return
-        token = self._token()
-        if token is None:
-            return
         interval = timedelta(seconds=self.poll_interval_s)
+        token = self._token() if self._store.paused() is None else None
+        if token is None:
+            # Paused or not enrolled: ask again later (never spin on an overdue watch).
+            for rid in due:
+                self._reschedule(rid, now + interval)
+            return
         for rid in due:
             if self._stopping.is_set():
                 return

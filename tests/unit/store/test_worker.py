@@ -361,3 +361,14 @@ def test_worker_purges_acknowledged_items_past_retention(store, portal, clock):
     clock.advance(31 * 86400)
     worker.step()
     assert store.item(registration.registration_id) is None
+
+
+def test_a_paused_queue_with_a_watch_does_not_spin(store, portal, clock):
+    (registration,) = enqueue(store, clock, 1)
+    worker, _ = make_worker(store, portal, clock, poll_interval_s=5)
+    worker.deliver_due()
+    worker.watch(registration.registration_id)
+    store.pause("portal.error.auth", 401)
+    worker.step()
+    assert worker._seconds_until_next() == pytest.approx(5)
+    assert not [c for c in portal.calls if c[0] == "get"]
