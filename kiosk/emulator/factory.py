@@ -650,3 +650,72 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def build_master_list(
+    certificates: Iterable[x509.Certificate],
+    authority: Authority,
+    *,
+    label: str = "master list signer",
+    tamper: bool = False,
+) -> bytes:
+    """A CSCA master list (ICAO 9303-12: CMS SignedData over CscaMasterList), TEST ONLY.
+
+    Signed by a master list signer certificate issued by ``authority``, as the Dutch list
+    on npkd.nl is signed by a signer under the Dutch CSCA.
+    """
+    from kiosk.emrtd.trust import OID_CSCA_MASTER_LIST, CscaMasterList
+
+    signer = make_ds(authority, label=label)
+    content = CscaMasterList(
+        {
+            "version": 0,
+            "cert_list": [
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                for c in certificates
+            ],
+        }
+    ).dump()
+    signed_attrs = cms.CMSAttributes(
+        [
+            cms.CMSAttribute(
+                {"type": "content_type", "values": [cms.ContentType(OID_CSCA_MASTER_LIST)]}
+            ),
+            cms.CMSAttribute(
+                {"type": "message_digest", "values": [hashlib.sha256(content).digest()]}
+            ),
+        ]
+    )
+    signature, sig_alg = _signature(signer, signed_attrs.dump())
+    if tamper:
+        content = content[:-1] + bytes((content[-1] ^ 1,))
+    signer_cert = asn1_x509.Certificate.load(
+        signer.certificate.public_bytes(serialization.Encoding.DER)
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {
+                "content_type": OID_CSCA_MASTER_LIST,
+                "content": core.ParsableOctetString(content),
+            },
+            "certificates": [signer_cert],
+            "signer_infos": [
+                {
+                    "version": "v1",
+                    "sid": {
+                        "issuer_and_serial_number": {
+                            "issuer": signer_cert.issuer,
+                            "serial_number": signer_cert.serial_number,
+                        }
+                    },
+                    "digest_algorithm": {"algorithm": "sha256"},
+                    "signed_attrs": signed_attrs,
+                    "signature_algorithm": sig_alg,
+                    "signature": signature,
+                }
+            ],
+        }
+    )
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())

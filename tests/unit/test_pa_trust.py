@@ -1,0 +1,94 @@
+"""The CSCA trust store: loading, master list verification, ``kiosk trust`` import/list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from kiosk.cli.main import main
+from kiosk.emrtd import trust as t
+from kiosk.emulator import factory as f
+
+
+def test_shipped_store_holds_only_the_test_csca() -> None:
+    store = t.TrustStore.load()
+    assert len(store) == 1
+    (entry,) = t.list_entries(store)
+    assert entry.test_only and entry.country == "NL"
+    assert f.test_csca().certificate in store
+
+
+def test_master_list_verifies_and_yields_its_certificates() -> None:
+    other = f.make_csca("BE", "kiosk test CSCA BE")
+    data = f.build_master_list([f.test_csca().certificate, other.certificate], f.test_csca())
+    parsed = t.parse_master_list(data)
+    assert {t.fingerprint(c) for c in parsed.certificates} == {
+        t.fingerprint(f.test_csca().certificate),
+        t.fingerprint(other.certificate),
+    }
+    assert parsed.signer_issuer == f.test_csca().certificate
+
+
+def test_tampered_master_list_is_refused() -> None:
+    data = f.build_master_list([f.test_csca().certificate], f.test_csca(), tamper=True)
+    with pytest.raises(t.MasterListSignatureError):
+        t.parse_master_list(data)
+
+
+def test_master_list_signed_by_an_unknown_authority_is_refused() -> None:
+    data = f.build_master_list([f.test_csca().certificate], f.unknown_csca())
+    with pytest.raises(t.MasterListSignatureError):
+        t.parse_master_list(data)
+
+
+def test_garbage_is_not_a_master_list() -> None:
+    with pytest.raises(t.TrustImportError):
+        t.parse_master_list(b"\x30\x03\x02\x01\x00")
+
+
+def test_cli_imports_a_master_list_once_and_lists_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "trust" / "csca"
+    other = f.make_csca("BE", "kiosk test CSCA BE")
+    ml = tmp_path / "ml.bin"
+    ml.write_bytes(
+        f.build_master_list([f.test_csca().certificate, other.certificate], f.test_csca())
+    )
+    assert main(["trust", "import", str(ml), "--folder", str(folder)]) == 0
+    assert "2" in capsys.readouterr().out
+    assert len(list(folder.glob("*.pem"))) == 2
+    assert main(["trust", "import", str(ml), "--folder", str(folder)]) == 0  # dedupe
+    assert len(list(folder.glob("*.pem"))) == 2
+    capsys.readouterr()
+    assert main(["trust", "list", "--folder", str(folder.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "BE" in out and "NL" in out
+
+
+def test_cli_imports_a_single_certificate_and_rejects_bad_files(tmp_path: Path) -> None:
+    folder = tmp_path / "csca"
+    pem = tmp_path / "be.pem"
+    pem.write_bytes(
+        f.make_csca("BE", "kiosk test CSCA BE").certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    assert main(["trust", "import", str(pem), "--folder", str(folder)]) == 0
+    assert len(list(folder.glob("*.pem"))) == 1
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"not a certificate")
+    assert main(["trust", "import", str(bad), "--folder", str(folder)]) == 2
+    tampered = tmp_path / "tampered.ml"
+    tampered.write_bytes(
+        f.build_master_list([f.test_csca().certificate], f.test_csca(), tamper=True)
+    )
+    assert main(["trust", "import", str(tampered), "--folder", str(folder)]) == 1
+    assert main(["trust", "import", str(tmp_path / "missing"), "--folder", str(folder)]) == 2
+    # A DS certificate is not a CA: it is skipped, not trusted.
+    ds = tmp_path / "ds.pem"
+    ds.write_bytes(
+        f.make_ds(f.test_csca(), label="x").certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    assert main(["trust", "import", str(ds), "--folder", str(folder)]) == 0
+    assert len(list(folder.glob("*.pem"))) == 1
