@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--save", metavar="DIR", default=None, help="write the profile to DIR and exit"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every APDU")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every APDU's INS and status word"
+    )
     return parser
 
 
@@ -70,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM ends the emulator like Ctrl-C, so a test harness can stop it cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     return run_emulator(
-        args.host, args.port, profile, remove_after=args.remove_after, delay_s=args.delay
+        args.host,
+        args.port,
+        profile,
+        remove_after=args.remove_after,
+        delay_s=args.delay,
+        trace=args.verbose,
     )
 
 

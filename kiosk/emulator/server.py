@@ -145,6 +145,11 @@ class Emulator:
             self._connected.set()
 
 
+def _log_apdu(command: bytes, response: bytes) -> None:
+    ins = command[1] if len(command) > 1 else 0
+    log.info("APDU INS %02X -> SW %s", ins, response[-2:].hex().upper())
+
+
 def run_emulator(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -153,13 +158,22 @@ def run_emulator(
     remove_after: int | None = None,
     delay_s: float | None = None,
     stop: threading.Event | None = None,
+    trace: bool = False,
 ) -> int:
     """Serve ``profile`` to vpcd in the calling thread until interrupted; returns 0.
 
     This is what ``kiosk chip emulate`` and ``python -m kiosk.emulator`` call. ``stop``
-    (set from another thread) ends it too.
+    (set from another thread) ends it too. ``trace`` logs each APDU's INS and status word
+    (never data: the files hold personal data, even if synthetic).
     """
-    emulator = Emulator(host, port, profile, remove_after=remove_after, delay_s=delay_s)
+    emulator = Emulator(
+        host,
+        port,
+        profile,
+        remove_after=remove_after,
+        delay_s=delay_s,
+        on_apdu=_log_apdu if trace else None,
+    )
     log.info("emulating %s on vpcd %s:%d", emulator.profile.name, host, port)
     emulator.start()
     try:

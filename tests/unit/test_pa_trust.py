@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.cli.main import main
 from kiosk.emrtd import trust as t
@@ -92,3 +95,10 @@ def test_cli_imports_a_single_certificate_and_rejects_bad_files(tmp_path: Path) 
     )
     assert main(["trust", "import", str(ds), "--folder", str(folder)]) == 0
     assert len(list(folder.glob("*.pem"))) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_hostile_master_lists_give_only_typed_errors(data: bytes) -> None:
+    with contextlib.suppress(t.TrustImportError, t.MasterListSignatureError):
+        t.parse_master_list(data)
