@@ -15,7 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.emrtd.errors import ChipProtocolError, MalformedData, StatusWordError
+from kiosk.emrtd.errors import (
+    ChipProtocolError,
+    MalformedData,
+    StatusWordError,
+    UnsupportedProtocol,
+)
 
 Transport = Callable[[bytes], bytes]
 """Raw command APDU in, raw response APDU (data || SW1 || SW2) out."""
@@ -172,4 +177,6 @@ class ResponseApdu:
 
 def exchange(transport: Transport, cmd: CommandApdu, *, extended: bool) -> ResponseApdu:
     """Send ``cmd`` in plain (no secure messaging) and parse the answer."""
+    if cmd.needs_extended() and not extended:
+        raise UnsupportedProtocol("chip.error.needs_extended_length")
     return ResponseApdu.decode(transport(cmd.encode(extended)))

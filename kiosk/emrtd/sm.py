@@ -33,6 +33,8 @@ TAG_CRYPTO = 0x87  # padding-content indicator 01 || encrypted data
 TAG_LE = 0x97
 TAG_SW = 0x99
 TAG_MAC = 0x8E
+MAX_SHORT_SM_LE = 223
+"""Largest plain Le whose protected response still fits a short APDU (AES; 3DES: 231)."""
 
 
 class SmCommandError(SecureMessagingError):
@@ -96,7 +98,11 @@ class SecureMessaging:
         )
 
     @staticmethod
-    def _encode_le(le: int) -> bytes:
+    def _encode_le(le: int, extended_le: bool) -> bytes:
+        """DO'97' value: one byte for short Le (256 -> '00'), two for extended (65536 and
+        "maximum" (0) -> '0000')."""
+        if le == 0:
+            return b"\x00\x00" if extended_le else b"\x00"
         if le <= SHORT_MAX_LE:
             return bytes((le & 0xFF,))
         return (le & 0xFFFF).to_bytes(2, "big")
@@ -115,16 +121,17 @@ class SecureMessaging:
                 objects += tlv.encode(TAG_PLAIN_ODD, encrypted)
             else:
                 objects += tlv.encode(TAG_CRYPTO, b"\x01" + encrypted)
+        # Extended length (when available) if the protected *response* may not fit 256
+        # bytes: DO'87' header (4) + padded data + DO'99' (4) + DO'8E' (10) <= 256 holds
+        # for up to 223 plain bytes with AES (231 with 3DES), or if the data is too long.
+        extended_le = extended and cmd.le is not None and (cmd.le == 0 or cmd.le > MAX_SHORT_SM_LE)
         if cmd.le is not None:
-            objects += tlv.encode(TAG_LE, self._encode_le(cmd.le))
+            objects += tlv.encode(TAG_LE, self._encode_le(cmd.le, extended_le))
         mac = self._mac(ssc, crypto.pad(header, self._block) + objects)
         objects += tlv.encode(TAG_MAC, mac)
-        # Le '00' asks for everything; extended Le when the plain Le needs it or the
-        # protected data does not fit a short APDU (Figure 5 note).
+        # Le '00' / '0000' asks for everything
         protected = CommandApdu(cla, cmd.ins, cmd.p1, cmd.p2, objects, 0)
-        use_extended = extended and (
-            len(objects) > 255 or (cmd.le is not None and cmd.le > SHORT_MAX_LE)
-        )
+        use_extended = extended and (len(objects) > 255 or extended_le)
         if use_extended:
             return protected._encode_extended()
         if protected.needs_extended():
@@ -179,8 +186,10 @@ class SecureMessaging:
         if mac is None or not crypto.mac_equal(mac, self._mac(ssc, mac_input)):
             raise SecureMessagingError()
         if sw is None:
-            sw = response.sw  # DO'99' is mandatory only when data is absent
-        # otherwise the MACed DO'99' is the truth; the outer SW is unauthenticated
+            # Figure 6 always builds DO'99'; without it the status word would be
+            # unauthenticated (an attacker could turn an error into 9000), so refuse.
+            raise SecureMessagingError()
+        # the MACed DO'99' is the truth; the outer SW is unauthenticated
         data = self._decrypt(ssc, encrypted) if encrypted else b""
         return ResponseApdu(data, sw)
 
