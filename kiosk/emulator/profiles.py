@@ -20,7 +20,7 @@ Genuine documents:
 Faulty variants (of the passport unless stated): ``bad_dg_hash`` (DG1 altered after
 signing), ``bad_sod_signature``, ``unknown_csca`` (DS issued by a CSCA not in the trust
 store), ``expired_ds`` (the ID card with a DS certificate that expired), ``clone_aa`` (the
-ID card whose chip holds a different AA key than DG15), ``clone_ca`` (chip holds a
+legacy passport, AA only, whose chip holds a different AA key than DG15), ``clone_ca`` (chip holds a
 different CA key than DG14), ``removed_after_12``, ``slow_chip`` (30 ms per APDU).
 """
 
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kiosk.emrtd import tlv
 from kiosk.emulator import factory as f
@@ -47,9 +47,7 @@ ID_CARD_CAN = "735102"
 
 
 @cache
-def _passport_2024_files(
-    signer_kind: str = "genuine",
-) -> tuple[f.DocumentFiles, ec.EllipticCurvePrivateKey, ec.EllipticCurvePrivateKey]:
+def _passport_2024_files(signer_kind: str = "genuine") -> f.DocumentFiles:
     holder = f.Holder(
         surname="DE BRUIJN",
         given_names="WILLEKE LOTTE",
@@ -98,7 +96,7 @@ def _passport_2024_files(
         aa_key=aa_key,
         ca_key=ca_key,
     )
-    return files, ca_key, aa_key
+    return files
 
 
 def _emrtd_profile(
@@ -119,7 +117,7 @@ def _emrtd_profile(
 
 def nl_passport_2024() -> ChipProfile:
     """Dutch passport 2024: PACE only on brainpoolP320r1/AES-256, CA on brainpoolP512r1."""
-    files, _, _ = _passport_2024_files()
+    files = _passport_2024_files()
     return _emrtd_profile(
         "nl_passport_2024",
         "NL passport 2024, PACE only",
@@ -335,7 +333,7 @@ def bad_dg_hash() -> ChipProfile:
 
 def bad_sod_signature() -> ChipProfile:
     """Passport whose SOD signature does not verify."""
-    files, _, _ = _passport_2024_files("bad_signature")
+    files = _passport_2024_files("bad_signature")
     return _emrtd_profile(
         "bad_sod_signature",
         "passport with a broken SOD signature",
@@ -348,7 +346,7 @@ def bad_sod_signature() -> ChipProfile:
 
 def unknown_csca() -> ChipProfile:
     """Passport signed by a DS whose CSCA is not in the trust store."""
-    files, _, _ = _passport_2024_files("unknown_csca")
+    files = _passport_2024_files("unknown_csca")
     return _emrtd_profile(
         "unknown_csca",
         "passport from an unknown CSCA",
@@ -372,13 +370,14 @@ def expired_ds() -> ChipProfile:
 
 
 def clone_aa() -> ChipProfile:
-    """ID card copied onto a chip that holds a different AA key than DG15 (a clone)."""
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """Legacy passport (AA is its only clone check: no DG14) copied onto a chip that holds a
+    different AA key than DG15."""
+    other = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - TEST ONLY
     return replace(
-        nl_id_card_2019(),
+        legacy_bac_passport(),
         name="clone_aa",
         aa_key=f.private_der(other),
-        description=f"{f.TEST_ONLY}: ID card clone (AA key differs from DG15)",
+        description=f"{f.TEST_ONLY}: passport clone (AA key differs from DG15)",
     )
 
 

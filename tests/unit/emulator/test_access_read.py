@@ -85,7 +85,7 @@ def full_read(name: str, secret: object | None = None) -> tuple[dict[str, object
         ("legacy_bac_passport", "BAC", None, "valid"),
         ("nl_driving_licence", "BAP", None, None),
         ("clone_ca", "PACE", "clone", None),
-        ("clone_aa", "PACE", "valid", "clone"),
+        ("clone_aa", "BAC", None, "clone"),
     ],
 )
 def test_full_read(name: str, protocol: str, ca_result: str | None, aa_result: str | None) -> None:
