@@ -411,6 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
     protocol_version = "HTTP/1.1"
     server_version = "ZorgIdReferencePortal/1"
+    # Headers and body leave in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms per request on Linux). TCP_NODELAY sends it at once.
+    disable_nagle_algorithm = True
     # Idle keep-alive connections close after this many seconds.
     timeout = 30
 
