@@ -48,22 +48,6 @@ def register(subparsers: Any) -> None:
     read.set_defaults(handler=run_read)
 
 
-def _field_name(name: str) -> str:
-    return tr(f"mrz.field.{name}") if name in _FIELDS else name
-
-
-_FIELDS = frozenset(
-    {"document_number", "birth_date", "expiry_date", "personal_number", "composite", "mrz_line"}
-)
-
-
-def _reason(key: str, params: dict[str, Any]) -> str:
-    shown = dict(params)
-    if "field" in shown:
-        shown["field"] = _field_name(str(shown["field"]))
-    return tr(key, **shown)
-
-
 def run_parse(
     args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
@@ -87,7 +71,7 @@ def run_parse(
     else:
         print(tr("mrz.cli.valid") if result.valid else tr("mrz.cli.invalid"), file=out)
         for key, params in result.problems():
-            print(f"  - {_reason(key, params)}", file=out)
+            print(f"  - {tr(key, **params)}", file=out)
         data = result.to_json()
         for name in (
             "format",

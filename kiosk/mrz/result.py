@@ -248,15 +248,19 @@ class MrzResult:
 
     def problems(self) -> list[tuple[str, dict[str, Any]]]:
         """Return why the result is not valid, as (message key, params) pairs; empty if valid."""
+        # One key per field, so the sentence needs no translated field name; ``field`` and
+        # ``rule`` stay in the params for programs.
         found: list[tuple[str, dict[str, Any]]] = [
-            ("mrz.problem.check_digit", {"field": c.field}) for c in self.checks if not c.valid
+            (f"mrz.problem.check_digit.{c.field}", {"field": c.field})
+            for c in self.checks
+            if not c.valid
         ]
         if self.format is not MrzFormat.EDL:
             if self.birth_date is None:
-                found.append(("mrz.problem.date", {"field": "birth_date"}))
+                found.append(("mrz.problem.date.birth_date", {"field": "birth_date"}))
             if self.expiry_date is None:
-                found.append(("mrz.problem.date", {"field": "expiry_date"}))
-        found.extend(("mrz.problem.rule", {"rule": rule}) for rule in self.rule_violations)
+                found.append(("mrz.problem.date.expiry_date", {"field": "expiry_date"}))
+        found.extend((f"mrz.problem.rule.{rule}", {"rule": rule}) for rule in self.rule_violations)
         if self.ambiguous:
             found.append(("mrz.problem.ambiguous", {"count": len(self.alternatives)}))
         return found

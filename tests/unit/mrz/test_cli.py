@@ -63,7 +63,7 @@ def test_invalid_exits_1_with_reasons(capsys):
     assert main(["mrz", "parse", D2_BAD_COMPOSITE]) == 1
     out = capsys.readouterr().out
     assert i18n.tr("mrz.cli.invalid") in out
-    assert i18n.tr("mrz.problem.check_digit", field=i18n.tr("mrz.field.composite")) in out
+    assert i18n.tr("mrz.problem.check_digit.composite") in out
 
 
 def test_invalid_json_lists_problems(capsys):
@@ -71,7 +71,7 @@ def test_invalid_json_lists_problems(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["valid"] is False
     assert data["problems"] == [
-        {"key": "mrz.problem.check_digit", "params": {"field": "composite"}}
+        {"key": "mrz.problem.check_digit.composite", "params": {"field": "composite"}}
     ]
     assert data["checks"]["composite"] == {"valid": False, "found": "8", "expected": "2"}
 

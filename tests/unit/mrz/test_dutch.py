@@ -168,7 +168,7 @@ def test_nl_passport_number_never_contains_letter_o():
     assert parse_mrz(_nl_passport_with_number("AB1O23456", "BEL"), today=TODAY).valid
     r = parse_mrz(_nl_passport_with_number("AB1O23456"), today=TODAY)
     assert not r.valid and r.rule_violations == ("nl_letter_o",)
-    assert ("mrz.problem.rule", {"rule": "nl_letter_o"}) in r.problems()
+    assert ("mrz.problem.rule.nl_letter_o", {"rule": "nl_letter_o"}) in r.problems()
 
 
 def _misread(number: str, misread: str, country: str = "NLD") -> str:

@@ -164,7 +164,7 @@ def test_part11_d2_mrz_information(text, fmt, info, composite_ok):
     # The known-bad composite is reported, not "corrected" into something else.
     assert r.corrections == () and not r.ambiguous
     if not composite_ok:
-        assert ("mrz.problem.check_digit", {"field": "composite"}) in r.problems()
+        assert ("mrz.problem.check_digit.composite", {"field": "composite"}) in r.problems()
         assert composite.expected == "2"
     for name in ("document_number", "birth_date", "expiry_date"):
         assert r.check(name).valid
