@@ -90,10 +90,14 @@ class LineGrid:
     y0: float  # centre-line y at x = 0
     slope: float
     glyph_h: float
+    #: Quadratic term of the cell positions: foreshortening along a single tilted line,
+    #: which a similarity transform cannot remove (a one-line eDL has no second line to
+    #: fix the perspective).
+    curve: float = 0.0
 
     def centre(self, j: int) -> tuple[float, float]:
         """Centre of character ``j`` (0-based)."""
-        x = self.x0 + j * self.pitch
+        x = self.x0 + j * self.pitch + self.curve * j * j
         return x, self.y0 + self.slope * x
 
 
@@ -309,7 +313,11 @@ def _line_rows(comps: np.ndarray) -> list[float]:
 
 
 def _grid_phase(xs: np.ndarray, pitch: float) -> tuple[float, float]:
-    """Grid origin and pitch fitted to glyph centres: phase first, then least squares."""
+    """Grid origin and pitch fitted to glyph centres: phase first, then least squares.
+
+    Used where the homography from two lines has already removed the perspective, so the
+    grid is straight; the phase is robust to stray components and broken glyphs.
+    """
     angle = 2 * np.pi * xs / pitch
     phase = math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
     x0 = phase / (2 * np.pi) * pitch
@@ -323,17 +331,69 @@ def _grid_phase(xs: np.ndarray, pitch: float) -> tuple[float, float]:
     return float(x0), pitch
 
 
-def _best_pitch(xs: np.ndarray, lo: float, hi: float) -> float | None:
-    """Pitch whose grid best explains the character centres (phase coherence)."""
-    if len(xs) < 4:
+def _chain_fit(xs: np.ndarray, pitch: float) -> tuple[float, float, float]:
+    """Fit x = x0 + p j + q j^2 to sorted glyph centres ``xs``.
+
+    Cell indices are assigned by walking along the line with a running pitch, so a pitch
+    that drifts along the line (foreshortening of a tilted document) is followed; the
+    quadratic term then models that drift.
+    """
+    j = np.zeros(len(xs))
+    fragment = np.zeros(len(xs), bool)
+    local = pitch
+    last = 0
+    for k in range(1, len(xs)):
+        d = float(xs[k] - xs[last])
+        step = round(d / local)
+        if step == 0:  # a broken glyph: a second piece in the same cell
+            fragment[k] = True
+            continue
+        j[k] = j[last] + step
+        if step == 1:
+            local = 0.8 * local + 0.2 * d
+        last = k
+    xs, j = xs[~fragment], j[~fragment]
+    if len(xs) < 6 or np.ptp(j) < 4:
+        return float(xs[0]) if len(xs) else 0.0, pitch, 0.0
+    a = np.vstack([np.ones(len(j)), j, j * j]).T
+    keep = np.ones(len(j), bool)
+    coef = np.zeros(3)
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(a[keep], xs[keep], rcond=None)
+        keep = np.abs(a @ coef - xs) < 0.25 * pitch
+        if keep.sum() < 6:
+            break
+    x0, p, q = (float(v) for v in coef)
+    if abs(q) * np.ptp(j) ** 2 / 8 > 0.5 * pitch or not 0.7 * pitch < p < 1.4 * pitch:
+        slope, x0 = np.polyfit(j, xs, 1)
+        return float(x0), float(slope), 0.0
+    return x0, p, q
+
+
+def _best_pitch(lines: list[np.ndarray], lo: float, hi: float) -> float | None:
+    """Pitch whose grid best explains the character centres (phase coherence).
+
+    Each line keeps its own phase: after a coarse warp the lines need not start at exactly
+    the same x.
+    """
+    lines = [xs for xs in lines if len(xs) >= 3]
+    total = sum(len(xs) for xs in lines)
+    if total < 4:
         return None
     pitches = np.linspace(lo, hi, 120)
-    phase = 2 * np.pi * xs[None, :] / pitches[:, None]
-    coherence = np.hypot(np.cos(phase).sum(axis=1), np.sin(phase).sum(axis=1)) / len(xs)
+    coherence = np.zeros(len(pitches))
+    for xs in lines:
+        phase = 2 * np.pi * xs[None, :] / pitches[:, None]
+        coherence += np.hypot(np.cos(phase).sum(axis=1), np.sin(phase).sum(axis=1))
+    coherence /= total
     best = int(coherence.argmax())
-    if coherence[best] < 0.5:
-        return None
-    return float(pitches[best])
+    if coherence[best] >= 0.5:
+        return float(pitches[best])
+    # Foreshortening along a tilted line (not yet removed by a coarse similarity) drifts the
+    # phase; the spacing of neighbouring glyphs still gives the mean pitch.
+    diffs = np.concatenate([np.diff(np.sort(xs)) for xs in lines])
+    diffs = diffs[(diffs >= lo) & (diffs <= hi)]
+    return float(np.median(diffs)) if len(diffs) >= 8 else None
 
 
 def fit_lines(
@@ -368,10 +428,9 @@ def fit_lines(
         single = c[c[:, 2] < 1.0 * glyph_h]
         xs = single[:, 0] + single[:, 2] / 2
         singles.append(np.sort(xs))
-    all_x = np.concatenate(singles) if singles else np.zeros(0)
-    # Lines are aligned, so one pitch fits all; search around the glyph height (OCR-B cap
-    # height is about one pitch).
-    pitch = _best_pitch(all_x, pitch_range[0] * glyph_h, pitch_range[1] * glyph_h)
+    # One pitch fits all lines; search around the glyph height (OCR-B cap height is about
+    # one pitch).
+    pitch = _best_pitch(singles, pitch_range[0] * glyph_h, pitch_range[1] * glyph_h)
     if pitch is None:
         return None
     lefts = [float(c[:, 0].min()) for c in per_line]
@@ -389,21 +448,44 @@ def fit_lines(
         tx = tall[:, 0] + tall[:, 2] / 2
         ty = tall[:, 1] + tall[:, 3] / 2
         slope, y0 = _robust_line(tx, ty, 0.2 * glyph_h)
-        x0, line_pitch = _grid_phase(xs if len(xs) >= 4 else tx, pitch)
+        centres = xs if len(xs) >= 4 else np.sort(tx)
+        if len(per_line) == 1:
+            # One line: perspective is not yet removed, follow the pitch along the line.
+            x0, line_pitch, curve = _chain_fit(centres, pitch)
+        else:
+            x0, line_pitch = _grid_phase(centres, pitch)
+            curve = 0.0
+
+        def cell(x: float, x0: float = x0, p: float = line_pitch, q: float = curve) -> float:
+            j = (x - x0) / p
+            for _ in range(2):  # invert x = x0 + p j + q j^2 (q is small)
+                j = (x - x0 - q * j * j) / p
+            return j
+
         # Which `chars` consecutive cells are the line: the window covering the most ink,
         # nearest to where the line was expected to start when two windows tie (a line whose
         # end glyphs are faint or lost).
-        first = math.floor((float(c[:, 0].min()) - x0) / line_pitch) - 2
-        last = math.ceil((float((c[:, 0] + c[:, 2]).max()) - x0) / line_pitch) + 2
+        first = math.floor(cell(float(c[:, 0].min()))) - 2
+        last = math.ceil(cell(float((c[:, 0] + c[:, 2]).max()))) + 2
         cells = np.zeros(max(last - first + 1, chars), np.int64)
         for left, width in zip(c[:, 0], c[:, 2], strict=True):
-            j_lo = round((left + 0.5 * (1 - INK) * line_pitch - x0) / line_pitch) - first
-            j_hi = round((left + width - 0.5 * (1 + INK) * line_pitch - x0) / line_pitch) - first
+            j_lo = round(cell(left + 0.5 * INK * line_pitch)) - first
+            j_hi = round(cell(left + width - 0.5 * INK * line_pitch)) - first
             cells[max(0, j_lo) : max(j_lo, j_hi) + 1] = 1
         window = np.convolve(cells, np.ones(chars, np.int64), mode="valid")
-        expected = (expected_x0 - x0) / line_pitch - first
+        expected = cell(expected_x0) - first
         best = max(range(len(window)), key=lambda k: (window[k], -abs(k - expected)))
-        grids.append(LineGrid(x0 + (first + best) * line_pitch, line_pitch, y0, slope, glyph_h))
+        s0 = first + best  # shift the polynomial so that j = 0 is the first character
+        grids.append(
+            LineGrid(
+                x0 + line_pitch * s0 + curve * s0 * s0,
+                line_pitch + 2 * curve * s0,
+                y0,
+                slope,
+                glyph_h,
+                curve,
+            )
+        )
     return chars, grids
 
 
