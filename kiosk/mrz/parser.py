@@ -269,7 +269,15 @@ def _layout(fmt: MrzFormat, lines: list[str]) -> _Layout:
     # its check digit and a filler.
     number_positions = number_span
     check_at = number_check
-    if char(number_check) == "<" and fmt in (MrzFormat.TD1, MrzFormat.TD2) and optional:
+    # Never for Dutch documents: their numbers always have 9 characters, and the optional data
+    # after them may hold a BSN, which must not become part of a document number when a
+    # check digit is misread as a filler.
+    if (
+        char(number_check) == "<"
+        and fmt in (MrzFormat.TD1, MrzFormat.TD2)
+        and optional
+        and country != "NLD"
+    ):
         continuation = []
         for pos in optional:
             if char(pos) == "<":
@@ -385,15 +393,21 @@ def _search(lines: Sequence[str], layout: _Layout) -> tuple[Change, list[Change]
     # No composite, or no combination passes everything: correct field by field where exactly
     # one correction makes that field's own check digit pass.
     apply: Change = {}
-    alternatives: list[Change] = []
+    ambiguous: list[list[Change]] = []
     for candidates in per_group:
         if len(candidates) == 1:
             apply.update(candidates[0])
         elif len(candidates) > 1:
-            alternatives = candidates
-    if alternatives:
+            ambiguous.append(candidates)
+    if ambiguous:
         # Never guess: apply nothing, and offer each complete reading.
-        return {}, [{**apply, **alternative} for alternative in alternatives]
+        readings = []
+        for combo in itertools.product(*ambiguous):
+            reading = dict(apply)
+            for part in combo:
+                reading.update(part)
+            readings.append(reading)
+        return {}, readings
     return apply, [apply] if apply else []
 
 

@@ -226,3 +226,13 @@ def test_nl_residence_other_confusions_are_still_corrected():
     r = parse_mrz(printed.replace("Y12345678", "Y1Z345678"), today=TODAY)
     assert r.valid and r.document_number == "Y12345678"
     assert r.document_type is DocumentType.RESIDENCE_DOCUMENT
+
+
+def test_check_digit_misread_as_filler_never_pulls_the_bsn_into_the_number():
+    # On a foreign TD1 a filler in the check position means "the number continues in the
+    # optional data". Dutch numbers never continue, and their optional data held the BSN.
+    misread = NL_ID_CARD.replace("SPECI20212999999990", "SPECI2021<999999990")
+    r = parse_mrz(misread, today=TODAY)
+    assert r.document_number == "SPECI2021" and not r.valid
+    assert not r.check("document_number").valid
+    assert BSN not in _everything(r)
