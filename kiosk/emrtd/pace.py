@@ -22,7 +22,10 @@ f(MRZ) = SHA-1(MRZ_information), f(CAN) = the digits. PACE-CAM (4.4.3.5) adds
 A_IC = E(KS_Enc, CA_IC) to step 4; the terminal checks PK_Map,IC = CA_IC * PK_IC once it
 has the signed PK_IC (EF.CardSecurity): :func:`verify_cam`.
 
-Integrated mapping is not implemented (:class:`UnsupportedProtocol`).
+Integrated mapping (4.4.3.3.2): the terminal sends a nonce t in clear (DO'81', answered by
+an empty DO'82') and both sides map G' = f_G(R_p(s, t)) with the block-cipher based
+pseudo-random function R_p (Figure 2) and the point encoding of Appendix B.2 (affine, needs
+p = 3 mod 4); for DH g' = R_p(s, t)^((p-1)/q) mod p. Replayed against App. H.
 """
 
 from __future__ import annotations
@@ -196,6 +199,8 @@ class _Group(Protocol):
     def map_generator(self, s: int, h: object) -> object: ...
     def secret(self, sk: int, pk: object) -> bytes: ...
     def public_key_tag(self) -> int: ...
+    def modulus(self) -> int: ...
+    def integrated_map(self, x: int) -> object: ...
 
 
 class _EcGroup:
@@ -231,6 +236,12 @@ class _EcGroup:
 
     def public_key_tag(self) -> int:
         return 0x86
+
+    def modulus(self) -> int:
+        return self.curve.p
+
+    def integrated_map(self, x: int) -> object:
+        return point_encoding(self.curve, x)
 
 
 class _DhGroupOps:
@@ -278,6 +289,63 @@ class _DhGroupOps:
     def public_key_tag(self) -> int:
         return 0x84
 
+    def modulus(self) -> int:
+        return self.group.p
+
+    def integrated_map(self, x: int) -> object:
+        g = self.group
+        mapped = pow(x, (g.p - 1) // g.q, g.p)  # f_g(x) = x^a, a the cofactor (4.4.3.3.2)
+        if mapped == 1:
+            raise MalformedData()
+        return mapped
+
+
+# Constants of the pseudo-random number mapping (4.4.3.3.2)
+_C0_128 = bytes.fromhex("a668892a7c41e3ca739f40b057d85904")
+_C1_128 = bytes.fromhex("a4e136ac725f738b01c1f60217c188ad")
+_C0_256 = bytes.fromhex("d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676")
+_C1_256 = bytes.fromhex("54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517")
+
+
+def im_nonce_sizes(cipher: CipherAlg) -> tuple[int, int]:
+    """(len(s), len(t)) in bytes for the integrated mapping: t has the key size k (3DES
+    counts as 128 bits), s the smallest multiple of the block size >= k."""
+    if cipher in (CipherAlg.DES3, CipherAlg.AES128):
+        return 16, 16
+    return 32, cipher.key_size
+
+
+def pseudo_random(cipher: CipherAlg, s: bytes, t: bytes, modulus: int) -> int:
+    """R_p(s, t) of 9303-11 Figure 2: int(x1 || ... || xn) mod p."""
+    key_size = 16 if cipher is CipherAlg.DES3 else cipher.key_size
+    c0, c1 = (_C0_128, _C1_128) if len(s) == 16 else (_C0_256, _C1_256)
+    n = -(-(modulus.bit_length() + 64) // (8 * len(s)))  # smallest n with n*l >= log2 p + 64
+    key = crypto.encrypt(cipher, t, s)[:key_size]  # INIT: k0 = E(t, s)
+    out = b""
+    for _ in range(n):
+        out += crypto.encrypt(cipher, key, c1)
+        key = crypto.encrypt(cipher, key, c0)[:key_size]
+    return int.from_bytes(out, "big") % modulus
+
+
+def point_encoding(curve: ec.Curve, t: int) -> tuple[int, int]:
+    """f_G(t): Appendix B.2 (affine coordinates) for curves with p = 3 mod 4, cofactor 1."""
+    p, a, b = curve.p, curve.a, curve.b
+    if p % 4 != 3 or curve.h != 1 or not 0 < t < p:
+        raise UnsupportedProtocol()
+    alpha = -t * t % p
+    aa = (alpha + alpha * alpha) % p
+    x2 = -b * (1 + aa) * pow(a * aa, p - 2, p) % p
+    x3 = alpha * x2 % p
+    h2 = (x2 * x2 * x2 + a * x2 + b) % p
+    u = t * t * t * h2 % p
+    big_a = pow(h2, p - 1 - (p + 1) // 4, p)
+    # step 8/9: h2 is a square iff A^2 * h2 = 1; otherwise h3 = t^6 * h2 * (-1) is
+    point = (x2, big_a * h2 % p) if big_a * big_a * h2 % p == 1 else (x3, big_a * u % p)
+    if not curve.contains(point):  # pragma: no cover - the encoding always lands on E
+        raise MalformedData()
+    return point
+
 
 def _group(domain: Domain) -> _Group:
     if isinstance(domain, ec.Curve):
@@ -308,11 +376,13 @@ class PaceParams:
             raise UnsupportedProtocol()
         agreement, mapping = _MAPPINGS[mapping_arc]
         cipher = _CIPHERS[tail]
-        if mapping == "IM" or param_id is None or (mapping == "CAM" and not cipher.is_aes):
+        if param_id is None or (mapping == "CAM" and not cipher.is_aes):
             raise UnsupportedProtocol()  # explicit domain parameters are never trusted (9.2.2)
         domain = domain_by_id(param_id)
         if isinstance(domain, ec.Curve) != (agreement == "ECDH"):
             raise UnsupportedProtocol()
+        if mapping == "IM" and isinstance(domain, ec.Curve) and domain.p % 4 != 3:
+            raise UnsupportedProtocol()  # Appendix B needs p = 3 mod 4
         return cls(oid, cipher, agreement, mapping, domain, param_id)
 
     @property
@@ -463,15 +533,24 @@ def perform_pace(
     # 1. encrypted nonce
     dad = _ga(transport, b"", last=False, extended=extended)
     z = dad.child(0x80).value
-    s = int.from_bytes(crypto.decrypt(params.cipher, k_pi(password, params.cipher), z), "big")
+    s_bytes = crypto.decrypt(params.cipher, k_pi(password, params.cipher), z)
+    s = int.from_bytes(s_bytes, "big")
 
-    # 2. map the nonce (generic mapping)
-    sk_map, pk_map = group.keypair(None, rng)
-    dad = _ga(transport, tlv.encode(0x81, group.encode(pk_map)), last=False, extended=extended)
-    pk_map_ic_bytes = dad.child(0x82).value
-    pk_map_ic = group.decode(pk_map_ic_bytes)
-    h = group.agree_element(sk_map, pk_map_ic)
-    mapped = group.map_generator(s, h)
+    # 2. map the nonce
+    if params.mapping == "IM":
+        t = rng(im_nonce_sizes(params.cipher)[1])
+        dad = _ga(transport, tlv.encode(0x81, t), last=False, extended=extended)
+        if dad.child(0x82).value:
+            raise ChipProtocolError()  # 4.4.5.2.2: DO'82' is empty for IM
+        pk_map_ic_bytes = b""
+        mapped = group.integrated_map(pseudo_random(params.cipher, s_bytes, t, group.modulus()))
+    else:
+        sk_map, pk_map = group.keypair(None, rng)
+        dad = _ga(transport, tlv.encode(0x81, group.encode(pk_map)), last=False, extended=extended)
+        pk_map_ic_bytes = dad.child(0x82).value
+        pk_map_ic = group.decode(pk_map_ic_bytes)
+        h = group.agree_element(sk_map, pk_map_ic)
+        mapped = group.map_generator(s, h)
 
     # 3. key agreement on the mapped generator
     sk_eph, pk_eph = group.keypair(mapped, rng)
@@ -534,6 +613,7 @@ class ChipPace:
         self._password: bytes | None = None
         self._step = 0
         self._s = 0
+        self._s_bytes = b""
         self._sk_map = 0
         self._pk_map = b""
         self._mapped: object = None
@@ -587,13 +667,24 @@ class ChipPace:
         dad = tlv.parse_single(cmd.data, 0x7C)
         step = self._step
         if step == 1:
-            s = self.rng(self.nonce_size)
+            size = im_nonce_sizes(params.cipher)[0] if params.mapping == "IM" else self.nonce_size
+            s = self.rng(size)
+            self._s_bytes = s
             self._s = int.from_bytes(s, "big")
             z = crypto.encrypt(
                 params.cipher, crypto.kdf(self._password, crypto.KDF_PACE, params.cipher), s
             )
             self._step = 2
             return ResponseApdu(tlv.encode(0x7C, tlv.encode(0x80, z)), SW_OK)
+        if step == 2 and params.mapping == "IM":
+            t = dad.child(0x81).value
+            if len(t) != im_nonce_sizes(params.cipher)[1]:
+                raise MalformedData()
+            self._mapped = group.integrated_map(
+                pseudo_random(params.cipher, self._s_bytes, t, group.modulus())
+            )
+            self._step = 3
+            return ResponseApdu(tlv.encode(0x7C, tlv.encode(0x82, b"")), SW_OK)
         if step == 2:
             pk_map_ifd = group.decode(dad.child(0x81).value)
             self._sk_map, pk_map = group.keypair(None, self.rng)

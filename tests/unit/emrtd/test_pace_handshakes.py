@@ -121,9 +121,9 @@ def test_pace_wrong_mrz_is_wrong_access_key_and_never_falls_back_to_bac():
 
 
 def test_unsupported_pace_offer_fails_closed():
-    # integrated mapping only: we must not try BAC
+    # brainpoolP192r1 (ID 9) only, which we do not support: we must not try BAC instead
     card_access = securityinfos.encode_security_infos(
-        securityinfos.encode_pace_info("0.4.0.127.0.7.2.2.4.4.2", 13)
+        securityinfos.encode_pace_info("0.4.0.127.0.7.2.2.4.2.2", 9)
     )
     chip = MiniChip(bac_chip=bac.ChipBac.from_mrz(MRZ_INFO))
     with pytest.raises(UnsupportedProtocol):
@@ -198,3 +198,34 @@ def test_extended_length_secure_messaging_round_trip():
     answer = channel.transmit(CommandApdu(0x00, 0xB0, 0x82, 0x00, le=2000))
     assert answer.data == big[:2000]
     assert chip.log[-1][4] == 0  # extended Lc marker
+
+
+IM = "0.4.0.127.0.7.2.2.4.4."
+DH_IM = "0.4.0.127.0.7.2.2.4.3."
+
+
+@pytest.mark.parametrize(
+    ("curve", "cipher"),
+    [(c, CipherAlg.AES256) for c in ec.CURVES]
+    + [(ec.BRAINPOOL_P256R1, c) for c in CipherAlg if c is not CipherAlg.AES256],
+    ids=lambda v: getattr(v, "name", None) or getattr(v, "label", None),
+)
+def test_pace_integrated_mapping_full_handshake(curve, cipher):
+    params = pace.PaceParams.from_oid(IM + CIPHER_ARC[cipher], curve.param_id)
+    chip, card_access = pace_chip(params)
+    channel = access.establish(chip, Key(MRZ_INFO), card_access, extended=False)
+    assert channel.curve == curve.name
+    assert read_com(channel) == COM
+    # DO'81' carries the nonce t (key size), DO'82' comes back empty
+    mapping = chip.log[2]
+    assert mapping[5:7] == b"\x7c" + bytes((2 + pace.im_nonce_sizes(cipher)[1],))
+    chip, card_access = pace_chip(params)
+    with pytest.raises(WrongAccessKey):
+        access.establish(chip, WRONG, card_access, extended=False)
+
+
+def test_pace_dh_integrated_mapping():
+    params = pace.PaceParams.from_oid(DH_IM + "2", 0)
+    chip, card_access = pace_chip(params)
+    channel = access.establish(chip, Key(MRZ_INFO), card_access, extended=True)
+    assert read_com(channel) == COM
