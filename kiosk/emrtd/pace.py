@@ -340,7 +340,7 @@ def point_encoding(curve: ec.Curve, t: int) -> tuple[int, int]:
     h2 = (x2 * x2 * x2 + a * x2 + b) % p
     u = t * t * t * h2 % p
     big_a = pow(h2, p - 1 - (p + 1) // 4, p)
-    # step 8/9: h2 is a square iff A^2 * h2 = 1; otherwise h3 = t^6 * h2 * (-1) is
+    # steps 8-9 of App. B.2: take X2 when h2 is a square (A^2 * h2 = 1), else X3
     point = (x2, big_a * h2 % p) if big_a * big_a * h2 % p == 1 else (x3, big_a * u % p)
     if not curve.contains(point):  # pragma: no cover - the encoding always lands on E
         raise MalformedData()

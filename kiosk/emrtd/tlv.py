@@ -2,7 +2,8 @@
 
 Hostile input is expected: everything here is bounded by the input length. A length field
 that claims more bytes than are present (e.g. 2 GB) is rejected at once, tags are at most
-3 bytes, length fields at most 4 bytes, nesting depth is limited, and every failure is a
+3 bytes, length fields at most 4 bytes, parsing is one level at a time (no recursion on
+input), and every failure is a
 :class:`kiosk.emrtd.errors.MalformedData`.
 
 Tags are ints holding their encoded bytes (``0x7F49``, ``0x5F1F``), as in 9303 tables.
@@ -14,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kiosk.emrtd.errors import MalformedData
-
-MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,8 @@ class Tlv:
             first >>= 8
         return bool(first & 0x20)
 
-    def children(self, depth: int = 0) -> list[Tlv]:
-        """Parse the value as a sequence of data objects."""
-        if depth > MAX_DEPTH:
-            raise MalformedData()
+    def children(self) -> list[Tlv]:
+        """Parse the value as a sequence of data objects (one level; callers recurse)."""
         return parse_all(self.value)
 
     def child(self, tag: int) -> Tlv:
