@@ -56,11 +56,18 @@ class KioskEnroller(QObject):
         super().__init__()
         self.portal, self.store, self.worker, self.kiosk_name = portal, store, worker, kiosk_name
         self.task: Task | None = None
+        self.closed = False
+
+    def close(self) -> None:
+        """Ignore an answer that arrives after the desk closed."""
+        self.closed = True
 
     def wizard_changed(self, wizard: Wizard) -> None:
         """Enroll when a beheerder is signed in and the kiosk has no credential."""
         session = wizard.state.session
-        if session is None or self.task is not None or self.store.device_token() is not None:
+        if self.closed or session is None or self.task is not None:
+            return
+        if self.store.device_token() is not None:
             return
         token, name = session.access_token, self.kiosk_name
         self.task = Task(lambda: self.portal.enroll_kiosk(token, name))
@@ -68,7 +75,13 @@ class KioskEnroller(QObject):
 
     def _enrolled(self, credential: Any) -> None:
         self.task = None
-        self.store.set_device_credential(credential)
+        if self.closed:
+            return
+        try:
+            self.store.set_device_credential(credential)
+        except KioskError as exc:
+            log.warning("kiosk credential not stored", extra={"error": exc.message_key})
+            return
         log.info("kiosk enrolled", extra={"kiosk_id": credential.kiosk_id})
         if self.worker is not None:
             self.worker.resume()
@@ -94,6 +107,8 @@ class DeskApp:
         if self.bridge is not None:
             self.bridge.close()
             self.bridge = None
+        if self.enroller is not None:
+            self.enroller.close()
         self.window.shutdown()
         self.window.close()
         for callback in self.on_close:

@@ -89,14 +89,15 @@ class EmployeePage(Page):
     def show_problems(self, problems: list[KioskError]) -> None:
         """Put each message next to its field."""
         rest: list[KioskError] = []
-        first = None
         for problem in problems:
             field = self.fields.get(str(problem.params.get("field", "")))
             if field is None:
                 rest.append(problem)
-                continue
-            field.set_error(problem.translated())
-            first = first or field
+            elif not field.error.text():  # the first message per field is the one to fix
+                field.set_error(problem.translated())
         super().show_problems(rest)
-        if first is not None:
-            first.edit.setFocus()
+        # Focus the first field (in form order) that needs attention.
+        for field in self.fields.values():
+            if field.error.text():
+                field.edit.setFocus()
+                break

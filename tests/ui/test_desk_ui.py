@@ -1,0 +1,247 @@
+"""The desk window and customer display: validation, language switch, wipes, QR pixels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QWidget
+
+from kiosk import i18n
+from kiosk.flow.wizard import Step
+from kiosk.model import Enrollment, RegistrationStatus
+from ui.app import build_desk_app
+from ui.customer_display import CustomerDisplay, Mode
+from ui.qr import QUIET_ZONE, QrWidget, qr_matrix
+
+from .conftest import BORN, GIVEN, PERSONAL_TEXTS, SURNAME, passport_mrz
+from .personal import personal_leftovers, visible_texts
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+def rgb(widget: QWidget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return raw.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+
+
+@pytest.fixture
+def desk_app(qtbot, client, store):
+    app = build_desk_app(client, store, None, idle_timeout_s=60)
+    qtbot.addWidget(app.window)
+    app.window.resize(1366, 768)
+    app.window.show()
+    yield app
+    app.close()
+
+
+def sign_in(qtbot, app, org_row: int = 0):
+    page = app.window.pages[Step.SIGN_IN]
+    page.username.edit.setText("demo")
+    page.password.edit.setText("demo")
+    app.window.primary()
+    qtbot.waitUntil(lambda: app.desk.step is Step.ORGANISATION, timeout=10000)
+    app.window.pages[Step.ORGANISATION].list.setCurrentRow(org_row)
+    app.window.primary()
+    assert app.desk.step is Step.EMPLOYEE
+
+
+def fill_to_wid_check(qtbot, app):
+    sign_in(qtbot, app)
+    page = app.window.pages[Step.EMPLOYEE]
+    page.given_names.edit.setText(GIVEN)
+    page.surname.edit.setText(SURNAME)
+    page.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+    app.window.primary()
+    assert app.desk.step is Step.WID_CHECK
+    wid = app.window.pages[Step.WID_CHECK]
+    wid.current_method().mrz.setPlainText(passport_mrz())
+    assert app.desk.state.evidence is not None
+    return wid
+
+
+def test_wrong_password_is_shown_and_password_cleared(qtbot, desk_app):
+    page = desk_app.window.pages[Step.SIGN_IN]
+    page.username.edit.setText("demo")
+    page.password.edit.setText("wrong")
+    desk_app.window.primary()
+    qtbot.waitUntil(lambda: page.task is None and page.error.isVisible(), timeout=10000)
+    assert desk_app.desk.step is Step.SIGN_IN
+    assert page.error.text() == i18n.tr("portal.error.auth", status=401)
+    assert page.password.text() == ""
+
+
+def test_step_1_messages_sit_next_to_their_fields(qtbot, desk_app):
+    sign_in(qtbot, desk_app)
+    page = desk_app.window.pages[Step.EMPLOYEE]
+    page.given_names.edit.setText("J4n")
+    page.date_of_birth.edit.setText("31-02-1980")
+    qtbot.keyClick(page.date_of_birth.edit, Qt.Key.Key_Return)  # Enter = next
+    assert desk_app.desk.step is Step.EMPLOYEE
+    assert page.given_names.error.text() == i18n.tr("employee.error.name_characters")
+    assert page.surname.error.text() == i18n.tr("employee.error.surname_required")
+    assert page.date_of_birth.error.text() == i18n.tr("flow.error.date_format")
+    assert page.given_names.edit.property("invalid") == "true"
+    assert page.given_names.edit.hasFocus() or not desk_app.window.isActiveWindow()
+    # Typing in a field clears its message.
+    qtbot.keyClicks(page.surname.edit, "a")
+    assert not page.surname.error.isVisible()
+
+
+def test_wid_check_shows_which_field_differs_and_blocks(qtbot, desk_app):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    wid.current_method().mrz.setPlainText(passport_mrz(born=BORN.replace(day=11)))
+    assert not desk_app.desk.state.comparison.matches
+    assert "11-03-1965" in wid.evidence.differences.text()
+    assert wid.evidence.marks["date_of_birth"].objectName() == "badMark"
+    assert wid.evidence.marks["surname"].objectName() == "okMark"
+    wid.confirm.setChecked(True)
+    desk_app.window.primary()
+    assert desk_app.desk.step is Step.WID_CHECK
+    assert i18n.tr("flow.error.document_differs") in wid.error.text()
+
+
+def test_bad_check_digit_is_reported_by_the_typed_method(qtbot, desk_app):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    method = wid.current_method()
+    lines = passport_mrz().splitlines()
+    broken = lines[1][:9] + ("1" if lines[1][9] != "1" else "2") + lines[1][10:]
+    desk_app.desk.accept_evidence(None)
+    method.mrz.setPlainText(lines[0] + "\n" + broken)
+    method.check()
+    assert method.error.isVisible() and method.error.text()
+    assert desk_app.desk.state.evidence is None
+
+
+def test_language_switch_retranslates_every_widget(qtbot, desk_app):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    window = desk_app.window
+    dutch = set(visible_texts(window))
+    window.language_button.click()
+    assert i18n.language() == "en"
+    english = set(visible_texts(window))
+    assert window.primary_button.text() == "Next"
+    assert wid.title.text() == i18n.tr("ui.wid.title", lang="en")
+    assert desk_app.customer.windowTitle() == "ZORG-ID customer screen"
+    # No Dutch interface text survives, and no raw keys show anywhere.
+    ui_texts = {t for t in dutch if t in i18n.catalog("nl").values()}
+    assert ui_texts and not (ui_texts & english - set(i18n.catalog("en").values()))
+    assert not [t for t in english if t.startswith(("ui.", "flow.", "employee."))]
+    window.language_button.click()
+    assert window.primary_button.text() == "Volgende"
+
+
+def test_cancel_wipes_every_widget(qtbot, desk_app):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    wid.confirm.setChecked(True)
+    assert personal_leftovers([desk_app.window], PERSONAL_TEXTS)  # the walk does find them
+    desk_app.window.cancel_button.click()
+    assert desk_app.desk.step is Step.ORGANISATION
+    assert personal_leftovers([desk_app.window, desk_app.customer], PERSONAL_TEXTS) == []
+    assert desk_app.desk.state.evidence is None and not wid.confirm.isChecked()
+
+
+def test_idle_timeout_wipes_and_signs_out(qtbot, client, store):
+    app = build_desk_app(client, store, None, idle_timeout_s=0.3)
+    qtbot.addWidget(app.window)
+    try:
+        app.window.show()
+        fill_to_wid_check(qtbot, app)
+        assert personal_leftovers([app.window], PERSONAL_TEXTS)
+        qtbot.waitUntil(lambda: app.desk.step is Step.SIGN_IN, timeout=5000)
+        assert app.desk.state.session is None
+        assert personal_leftovers([app.window, app.customer], PERSONAL_TEXTS) == []
+        assert app.window.pages[Step.SIGN_IN].username.text() == ""
+    finally:
+        app.close()
+
+
+def test_back_keeps_step_1_for_correction(qtbot, desk_app):
+    fill_to_wid_check(qtbot, desk_app)
+    desk_app.window.back_button.click()
+    assert desk_app.desk.step is Step.EMPLOYEE
+    assert desk_app.window.pages[Step.EMPLOYEE].surname.text() == SURNAME
+
+
+def test_register_says_saved_only_after_commit_and_offline_plainly(qtbot, desk_app, store):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    desk_app.desk.connectivity(False)
+    wid.confirm.setChecked(True)
+    desk_app.window.primary()
+    desk_app.window.primary()
+    assert desk_app.desk.step is Step.REGISTER
+    rid = desk_app.desk.state.registration_id
+    assert store.item(rid) is not None  # committed before the page changed
+    page = desk_app.window.pages[Step.REGISTER]
+    assert page.status.text() == i18n.tr("ui.register.saved")
+    assert page.detail.text() == i18n.tr("ui.register.offline")
+    assert desk_app.customer.mode is Mode.QUEUED
+    assert personal_leftovers([desk_app.window, desk_app.customer], PERSONAL_TEXTS) == []
+
+
+def test_customer_display_shows_only_qr_countdown_and_steps(qtbot):
+    clock = [NOW]
+    display = CustomerDisplay(now=lambda: clock[0])
+    qtbot.addWidget(display)
+    enrollment = Enrollment("K7", "zorgid://enroll/v1?c=K7Q2", NOW + timedelta(minutes=2))
+    display.show_enrollment(enrollment)
+    display.resize(1366, 768)
+    assert display.isVisible() and display.mode is Mode.QR
+    assert display.countdown.text() == i18n.tr("ui.customer.valid_for", time="2:00")
+    texts = set(visible_texts(display))
+    allowed = set(i18n.catalog("nl").values()) | {"4", "5", "6", "7", display.countdown.text()}
+    assert texts <= allowed, texts - allowed
+    payload, _, _ = cv2.QRCodeDetector().detectAndDecode(rgb(display))
+    assert payload == enrollment.qr_payload
+    clock[0] = NOW + timedelta(minutes=2, seconds=1)
+    display.tick()
+    assert display.mode is Mode.EXPIRED and not display.qr.has_code()
+    display.reset()
+    assert display.mode is Mode.WELCOME
+
+
+def test_qr_is_drawn_crisp_with_integer_modules_and_quiet_zone(qtbot):
+    widget = QrWidget()
+    qtbot.addWidget(widget)
+    widget.resize(517, 433)
+    payload = "zorgid://enroll/v1?c=CRISP"
+    widget.set_payload(payload)
+    image = rgb(widget)[:, :, 0]
+    matrix = qr_matrix(payload)
+    scale = widget.module_scale()
+    size = (len(matrix) + 2 * QUIET_ZONE) * scale
+    assert scale == 433 // (len(matrix) + 2 * QUIET_ZONE)
+    left, top = (517 - size) // 2, (433 - size) // 2
+    code = image[top : top + size, left : left + size]
+    assert set(np.unique(code)) <= {0, 255}  # no smoothing: only black and white pixels
+    quiet = QUIET_ZONE * scale
+    assert (code[:quiet] == 255).all() and (code[:, :quiet] == 255).all()
+    # Every module is a solid scale x scale square with the matrix's colour.
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            cell = code[quiet + y * scale : quiet + (y + 1) * scale,
+                        quiet + x * scale : quiet + (x + 1) * scale]
+            assert (cell == (0 if dark else 255)).all(), (x, y)
+
+
+def test_handover_and_done_follow_the_registration(qtbot, desk_app):
+    wid = fill_to_wid_check(qtbot, desk_app)
+    wid.confirm.setChecked(True)
+    desk_app.window.primary()
+    desk_app.window.primary()
+    rid = desk_app.desk.state.registration_id
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    enrollment = Enrollment("C1", "zorgid://enroll/v1?c=C1", expires)
+    desk_app.desk.delivered(rid, RegistrationStatus.PENDING_ENROLLMENT, enrollment)
+    assert desk_app.desk.step is Step.HANDOVER
+    assert desk_app.customer.mode is Mode.QR and desk_app.customer.isVisible()
+    assert not desk_app.window.back_button.isVisible()
+    desk_app.desk.enrollment_status(rid, RegistrationStatus.ENROLLED)
+    assert desk_app.desk.step is Step.DONE and desk_app.customer.mode is Mode.DONE
+    assert isinstance(desk_app.window.pages[Step.DONE].status, QLabel)
