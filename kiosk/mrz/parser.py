@@ -339,9 +339,17 @@ def _options(
 
 
 def _group_candidates(lines: Sequence[str], group: _Group, layout: _Layout) -> list[Change]:
-    """Smallest sets of changes that make one check digit pass (empty list: none found)."""
+    """Smallest sets of changes that make one check digit pass (empty list: none found).
+
+    Forced fixes always come first: G and 6 (and A and 0, ...) have the same check-digit
+    value, so a G in a date passes its check digit as read and must still become a 6.
+    """
     forced, swaps = _options(lines, (*group.data, group.check), layout.allowed)
-    for count in range(MAX_SWAPS + 1):
+    if _passes(lines, group, forced):
+        return [forced]
+    if forced and _passes(lines, group, {}):
+        return [{}]  # the forced fix breaks a passing field: keep what is printed
+    for count in range(1, MAX_SWAPS + 1):
         found = []
         for combo in itertools.combinations(swaps, count):
             change = dict(forced)
@@ -359,12 +367,7 @@ def _search(lines: Sequence[str], layout: _Layout) -> tuple[Change, list[Change]
     Returns (change to apply, alternatives). Alternatives has more than one entry only when
     several corrections pass; the change to apply is then empty.
     """
-    per_group: list[list[Change]] = []
-    for group in layout.groups:
-        if _passes(lines, group, {}):
-            per_group.append([{}])
-        else:
-            per_group.append(_group_candidates(lines, group, layout))
+    per_group = [_group_candidates(lines, group, layout) for group in layout.groups]
 
     if layout.composite is not None:
         # Composite-only characters (optional data) get type-forced fixes only.
@@ -378,12 +381,11 @@ def _search(lines: Sequence[str], layout: _Layout) -> tuple[Change, list[Change]
                 change.update(part)
             if not all(_passes(lines, g, change) for g in layout.groups):
                 continue
-            if _passes(lines, layout.composite, change):
+            with_rest = {**change, **rest_forced}
+            if rest_forced and _passes(lines, layout.composite, with_rest):
+                passing.append(with_rest)
+            elif _passes(lines, layout.composite, change):
                 passing.append(change)
-            else:
-                with_rest = {**change, **rest_forced}
-                if rest_forced and _passes(lines, layout.composite, with_rest):
-                    passing.append(with_rest)
         unique = _dedupe(passing)
         if len(unique) == 1:
             return unique[0], unique

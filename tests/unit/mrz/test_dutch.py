@@ -236,3 +236,13 @@ def test_check_digit_misread_as_filler_never_pulls_the_bsn_into_the_number():
     assert r.document_number == "SPECI2021" and not r.valid
     assert not r.check("document_number").valid
     assert BSN not in _everything(r)
+
+
+def test_g_read_for_6_in_a_date_is_corrected_although_the_check_digit_cannot_tell():
+    # G (16) and 6 have the same check-digit value, so the birth date's check digit passes
+    # as read; the field type (digits) still decides, and the correction is listed.
+    r = parse_mrz(NL_PASSPORT.replace("6503101F", "G503101F"), today=TODAY)
+    assert r.valid and r.birth_date == date(1965, 3, 10)
+    assert [(c.line, c.column, c.field, c.from_char, c.to_char) for c in r.corrections] == [
+        (2, 14, "birth_date", "G", "6")
+    ]
