@@ -19,6 +19,8 @@ Passive authentication of DG14 must succeed for the result to mean anything (6.2
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kiosk.emrtd import crypto, ec, tlv
 from kiosk.emrtd.access import SecureChannel
 from kiosk.emrtd.apdu import SW_OK, SW_REF_NOT_FOUND, SW_WRONG_DATA, CommandApdu, ResponseApdu
@@ -163,12 +165,21 @@ class ChipCa:
     """
 
     def __init__(
-        self, domain: Domain, private_key: int, oid: str, *, key_id: int | None = None
+        self,
+        domain: Domain,
+        private_key: int,
+        oid: str,
+        *,
+        key_id: int | None = None,
+        agree: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.domain = domain
         self.private_key = private_key
         self.oid = oid
         self.key_id = key_id
+        # optional key agreement of a "crypto co-processor": public key bytes -> shared
+        # secret (x-coordinate, left-padded); defaults to our own code (OpenSSL where it can)
+        self.agree = agree
         self.cipher = cipher_of(oid)
         self.armed = False
 
@@ -191,7 +202,10 @@ class ChipCa:
         return cmd.ins == 0x86 and self.armed
 
     def _session(self, public: bytes) -> SecureMessaging:
-        secret = _shared_secret(self.domain, self.private_key, public)
+        if self.agree is not None:
+            secret = self.agree(public)
+        else:
+            secret = _shared_secret(self.domain, self.private_key, public)
         return SecureMessaging(
             self.cipher,
             crypto.kdf(secret, crypto.KDF_ENC, self.cipher),

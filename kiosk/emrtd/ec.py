@@ -249,7 +249,19 @@ class Curve:
         return _to_affine(jx, jy, jz, p)
 
     def ecdh_x(self, k: int, point: tuple[int, int]) -> bytes:
-        """x(k * P) left-padded: the ECKA shared secret of TR-03111 (cofactor 1 curves)."""
+        """x(k * P) left-padded: the ECKA shared secret of TR-03111 (cofactor 1 curves).
+
+        Only x is needed, so OpenSSL's ECDH does it where ``cryptography`` knows the curve
+        (any point of the prime-order group works, also one on a PACE-mapped generator's
+        group, which is the same group); measured 1.3-20x faster than our own code.
+        """
+        if self.crypto_curve is not None and k % self.n:
+            try:
+                peer = crypto_ec.EllipticCurvePublicNumbers(point[0], point[1], self.crypto_curve())
+                own = crypto_ec.derive_private_key(k % self.n, self.crypto_curve())
+                return own.exchange(crypto_ec.ECDH(), peer.public_key())
+            except ValueError as exc:  # not on the curve
+                raise MalformedData() from exc
         result = self.mul(k, point)
         if result is None:
             raise MalformedData()

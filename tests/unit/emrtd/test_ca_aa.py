@@ -186,3 +186,18 @@ def test_ca_key_too_big_for_short_apdus_is_unsupported_not_a_crash():
     channel = open_channel(chip, use_pace=True, extended=False)
     with pytest.raises(UnsupportedProtocol):
         ca.perform_ca(channel, dg14_for(chip_ca))
+
+
+def test_chip_ca_uses_an_injected_key_agreement():
+    curve = ec.BRAINPOOL_P512R1
+    calls = []
+
+    def coprocessor(public: bytes) -> bytes:
+        calls.append(public)
+        return curve.ecdh_x(4242, curve.decode_point(public))
+
+    chip_ca = ca.ChipCa(curve, 4242, CA_ECDH + "4", agree=coprocessor)
+    chip = MiniChip(ca_chip=chip_ca)
+    channel = open_channel(chip, use_pace=True)
+    ca.perform_ca(channel, dg14_for(chip_ca))
+    assert len(calls) == 1 and read_com(channel) == COM
