@@ -92,6 +92,8 @@ def _replace(text: str, line: int, col: int, char: str) -> str:
         (1, 15, "O", "birth_date"),
         (1, 17, "I", "birth_date"),
         (1, 22, "Z", "expiry_date"),
+        (1, 16, "B", "birth_date"),
+        (1, 26, "S", "expiry_date"),
         (1, 19, "Z", "birth_date_check"),
         (1, 43, "O", "composite_check"),
     ],
@@ -99,7 +101,7 @@ def _replace(text: str, line: int, col: int, char: str) -> str:
 def test_letters_in_digit_fields_are_corrected_when_checks_pass(line, col, wrong, field):
     original = TD3.split("\n")[line][col]
     r = parse_mrz(_replace(TD3, line, col, wrong), today=TODAY)
-    if original == {"O": "0", "I": "1", "Z": "2"}[wrong]:
+    if original == {"O": "0", "I": "1", "Z": "2", "B": "8", "S": "5"}[wrong]:
         assert r.valid
         assert [(c.line, c.column, c.field, c.from_char, c.to_char) for c in r.corrections] == [
             (line + 1, col + 1, field, wrong, original)
