@@ -229,3 +229,22 @@ def test_pace_dh_integrated_mapping():
     chip, card_access = pace_chip(params)
     channel = access.establish(chip, Key(MRZ_INFO), card_access, extended=True)
     assert read_com(channel) == COM
+
+
+def test_real_mrz_access_keys_work_with_establish():
+    from kiosk.mrz import AccessKey
+
+    key = AccessKey.from_fields("L898902C", "690806", "940623")
+    assert key.mrz_information() == MRZ_INFO  # App. D.2
+    chip = MiniChip(bac_chip=bac.ChipBac.from_mrz(MRZ_INFO))
+    assert access.establish(chip, key, None, extended=False).protocol == "BAC"
+    params = pace.PaceParams.from_oid(GM + "4", 14)
+    chip, card_access = pace_chip(params)
+    assert access.establish(chip, key, card_access, extended=False).protocol == "PACE"
+    edl = AccessKey(
+        document_number="1234567890",
+        document_number_check="",
+        edl_mrz="D1NLD11234567890ABCDEFGHIJKLM2",
+    )
+    chip = MiniChip(bac_chip=bac.ChipBac(*bac.derive_keys(edl.key_seed())))
+    assert access.establish(chip, edl, None, extended=False).protocol == "BAP"
