@@ -23,7 +23,12 @@ from kiosk.mrz import MrzSyntaxError, parse_mrz
 def register(subparsers: Any) -> None:
     """Add the ``mrz`` command and its ``parse`` and ``read`` actions."""
     parser = subparsers.add_parser(
-        "mrz", help="parse MRZ text or read MRZs from images", description=__doc__
+        "mrz",
+        help="parse MRZ text or read MRZs from images",
+        description=(
+            "MRZ tools. 'parse' checks MRZ text (exit 0 valid, 1 invalid, 2 not an MRZ); "
+            "'read' reads MRZs from image files. JSON keys: README section 'MRZ'."
+        ),
     )
     actions = parser.add_subparsers(dest="mrz_command", metavar="ACTION", required=True)
 
