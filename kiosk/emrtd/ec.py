@@ -167,16 +167,22 @@ class Curve:
             raise AssertionError("recoding overflow")
         return k, digits
 
-    def _odd_multiples(self, point: tuple[int, int]) -> list[tuple[int, int]]:
-        """[P, 3P, 5P, ..., 15P] in affine coordinates."""
+    def _odd_multiples_jacobian(self, point: tuple[int, int]) -> list[tuple[int, int, int]]:
+        """[P, 3P, ..., 15P] in Jacobian coordinates (one inversion, for 2P)."""
+        p, a = self.p, self.a
         twice = self.add(point, point)
-        table = [point]
+        if twice is None:  # only for points of order 2, which validation excludes
+            raise MalformedData()
+        tx, ty = twice
+        table = [(point[0], point[1], 1)]
         for _ in range((1 << (_WINDOW - 1)) - 1):
-            nxt = self.add(table[-1], twice)
-            if nxt is None:  # only for points of tiny order, which validation excludes
-                raise MalformedData()
-            table.append(nxt)
+            x, y, z = table[-1]
+            table.append(_jadd_affine(x, y, z, tx, ty, p, a))
         return table
+
+    def _odd_multiples(self, point: tuple[int, int]) -> list[tuple[int, int]]:
+        """[P, 3P, 5P, ..., 15P] in affine coordinates (batch-normalised)."""
+        return _batch_to_affine(self._odd_multiples_jacobian(point), self.p)
 
     def mul(self, k: int, point: Point) -> Point:
         """k * P for any point on the curve (constant-shape regular window)."""
@@ -225,14 +231,23 @@ class Curve:
     def _table(self) -> list[list[tuple[int, int]]]:
         with self._lock:
             if self._base_table is None:
-                rows = []
-                base: Point = self.generator
-                for _ in range(self.n.bit_length() // _WINDOW + 1):
-                    assert base is not None
-                    rows.append(self._odd_multiples(base))
-                    for _ in range(_WINDOW):
-                        base = self.add(base, base)
-                self._base_table = rows
+                # all rows in Jacobian coordinates, then one batch inversion
+                p, a = self.p, self.a
+                count = self.n.bit_length() // _WINDOW + 1
+                jacobian: list[tuple[int, int, int]] = []
+                base = self.generator
+                for index in range(count):
+                    jacobian += self._odd_multiples_jacobian(base)
+                    if index + 1 < count:
+                        x, y, z = base[0], base[1], 1
+                        for _ in range(_WINDOW):
+                            x, y, z = _jdouble(x, y, z, p, a)
+                        nxt = _to_affine(x, y, z, p)
+                        assert nxt is not None  # 16^i * G is never O for i*4 < log2 n
+                        base = nxt
+                flat = _batch_to_affine(jacobian, p)
+                width = 1 << (_WINDOW - 1)
+                self._base_table = [flat[i : i + width] for i in range(0, len(flat), width)]
             return self._base_table
 
     def _mul_base_table(self, k: int) -> Point:
@@ -303,6 +318,26 @@ def _jadd_affine(  # noqa: PLR0917 - hot path, positional on purpose
     x3 = (r * r - hhh - 2 * v) % p
     y3 = (r * (v - x3) - y1 * hhh) % p
     return x3, y3, z1 * hh_ % p
+
+
+def _batch_to_affine(points: list[tuple[int, int, int]], p: int) -> list[tuple[int, int]]:
+    """Normalise Jacobian points with one inversion (Montgomery's trick)."""
+    prefix = []
+    acc = 1
+    for _, _, z in points:
+        if z == 0:
+            raise MalformedData()  # a table entry at infinity: the point has tiny order
+        acc = acc * z % p
+        prefix.append(acc)
+    inv = pow(acc, -1, p)
+    out: list[tuple[int, int]] = [(0, 0)] * len(points)
+    for i in range(len(points) - 1, -1, -1):
+        x, y, z = points[i]
+        zinv = inv * prefix[i - 1] % p if i else inv
+        inv = inv * z % p
+        zinv2 = zinv * zinv % p
+        out[i] = (x * zinv2 % p, y * zinv2 * zinv % p)
+    return out
 
 
 def _to_affine(x: int, y: int, z: int, p: int) -> Point:
