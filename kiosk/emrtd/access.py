@@ -23,6 +23,11 @@ the eMRTD (or eDL) AID in plain *before* ``establish`` when there is no EF.CardA
 PACE runs on the master file, so SELECT the AID *through the returned channel* after it
 (9303-11 section 4.4, and 9303-10 for the file layout).
 
+PACE-CAM: when ``channel.pace_result.params.mapping == "CAM"`` the chip is only proven
+genuine after :func:`kiosk.emrtd.pace.verify_cam` with PK_IC from the (passively
+authenticated) EF.CardSecurity; until then treat the clone check as not performed. We
+prefer generic mapping when the chip offers both.
+
 eDL with PACE: ISO/IEC 18013-3 lets an eDL run PACE; lacking the standard's text we use
 the MRZ-type password reference with f(pi) = SHA-1(BAP seed string), mirroring how BAP
 derives its seed. This is an assumption to confirm with a real licence.
