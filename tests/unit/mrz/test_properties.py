@@ -228,3 +228,64 @@ def test_noise_in_mrz_shape_parses_without_crashing(text, correct):
     repr(result)
     if result.ambiguous:
         assert result.corrections == () and not result.valid
+
+
+CONFUSABLE = {
+    "O": "0",
+    "0": "O",
+    "I": "1",
+    "1": "I",
+    "B": "8",
+    "8": "B",
+    "S": "5",
+    "5": "S",
+    "Z": "2",
+    "2": "Z",
+    "G": "6",
+    "6": "G",
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fmt=st.sampled_from([MrzFormat.TD3, MrzFormat.TD2, MrzFormat.TD1]),
+    data=st.data(),
+)
+def test_one_ocr_confusion_is_undone_or_reported_never_misread(fmt, data):
+    """One OCR confusion in a valid MRZ: the parser restores the printed text, or reports
+    the ambiguity with the printed reading among the alternatives, or leaves it invalid. It
+    never settles on a different valid reading. (G and 6 have the same check-digit value:
+    swapped inside a letters-and-digits field they are invisible to 9303 and left out.)"""
+    fields = data.draw(documents(fmt))
+    text = format_mrz(fmt, **fields)
+    lines = text.split("\n")
+    spots = [
+        (i, j)
+        for i, line in enumerate(lines)
+        for j, ch in enumerate(line)
+        if ch in CONFUSABLE and not (fmt is MrzFormat.TD1 and i == 2) and (i, j) > (0, 4)
+    ]
+    assume(spots)
+    line, col = data.draw(st.sampled_from(spots))
+    old = lines[line][col]
+    new = CONFUSABLE[old]
+    lines[line] = lines[line][:col] + new + lines[line][col + 1 :]
+    original = parse_mrz(text, today=TODAY)
+    r = parse_mrz("\n".join(lines), today=TODAY)
+    fix = (line + 1, col + 1, new, old)
+    shown = [(c.line, c.column, c.from_char, c.to_char) for c in r.corrections]
+    if r.valid and r.corrections:
+        assert shown == [fix] or r.corrections[0].from_char == "*"
+        assert r.to_json() | {"corrections": []} == original.to_json()
+    elif r.ambiguous:
+        readings = [[(c.line, c.column, c.from_char, c.to_char) for c in a] for a in r.alternatives]
+        assert [fix] in readings or any(c.from_char == "*" for a in r.alternatives for c in a)
+    elif r.valid:
+        # Still valid with nothing changed: the confusion is invisible to check digits (G/6
+        # have the same value) or sits in a field no check digit covers.
+        unchecked = line == 0 if fmt is not MrzFormat.TD1 else (line, col) < (0, 5)
+        if fmt is MrzFormat.TD1:
+            unchecked = unchecked or (line == 1 and (col == 7 or 15 <= col <= 17))
+        else:
+            unchecked = unchecked or (line == 1 and (col == 20 or 10 <= col <= 12))
+        assert {old, new} == {"G", "6"} or unchecked, (line, col, old, new)
