@@ -88,8 +88,7 @@ def test_whole_registration_from_sign_in_to_done(qtbot, parts):
         # Step 2: typed MRZ of an NL passport that matches step 1; the check runs by itself
         # once the MRZ is complete.
         wid = window.pages[Step.WID_CHECK]
-        method = wid.current_method()
-        assert method.method_id is CheckMethod.MRZ_TYPED
+        method = wid.select(CheckMethod.MRZ_TYPED)
         for line in passport_mrz().splitlines():
             qtbot.keyClicks(method.mrz, line)
             qtbot.keyClick(method.mrz, Qt.Key.Key_Return)

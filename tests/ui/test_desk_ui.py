@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk import i18n
 from kiosk.flow.wizard import Step
-from kiosk.model import Enrollment, RegistrationStatus
+from kiosk.model import CheckMethod, Enrollment, RegistrationStatus
 from ui.app import build_desk_app
 from ui.customer_display import CustomerDisplay, Mode
 from ui.qr import QUIET_ZONE, QrWidget, qr_matrix
@@ -61,7 +61,7 @@ def fill_to_wid_check(qtbot, app):
     app.window.primary()
     assert app.desk.step is Step.WID_CHECK
     wid = app.window.pages[Step.WID_CHECK]
-    wid.current_method().mrz.setPlainText(passport_mrz())
+    wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
     assert app.desk.state.evidence is not None
     return wid
 
@@ -245,3 +245,61 @@ def test_handover_and_done_follow_the_registration(qtbot, desk_app):
     desk_app.desk.enrollment_status(rid, RegistrationStatus.ENROLLED)
     assert desk_app.desk.step is Step.DONE and desk_app.customer.mode is Mode.DONE
     assert isinstance(desk_app.window.pages[Step.DONE].status, QLabel)
+
+
+def type_at_window(window, text: str) -> None:
+    """Key presses as the keyboard (or a wedge reader) delivers them: to the window."""
+    from PySide6.QtTest import QTest
+
+    handle = window.windowHandle()
+    for char in text:
+        if char == "\r":
+            QTest.keyClick(handle, Qt.Key.Key_Return)
+        else:
+            QTest.keyClick(handle, char)
+
+
+class StepClock:
+    """A monotonic clock that advances ``step`` seconds per reading."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 100.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_mrz_reader_burst_becomes_evidence_and_is_swallowed(qtbot, desk_app):
+    fill_to_wid_check(qtbot, desk_app)
+    wid = desk_app.window.pages[Step.WID_CHECK]
+    desk_app.desk.accept_evidence(None)
+    reader = wid.select(CheckMethod.MRZ_READER)
+    reader.clock = StepClock(0.004)  # a reader: 4 ms between keystrokes
+    assert reader.listening
+    typed = wid.select(CheckMethod.MRZ_TYPED)
+    assert not reader.listening  # only the visible method listens
+    typed.clear()
+    wid.select(CheckMethod.MRZ_READER)
+    employee_field = desk_app.window.pages[Step.EMPLOYEE].surname.edit
+    before = employee_field.text()
+    for line in passport_mrz().splitlines():
+        type_at_window(desk_app.window, line + "\r")
+    assert employee_field.text() == before
+    evidence = desk_app.desk.state.evidence
+    assert evidence is not None and evidence.method is CheckMethod.MRZ_READER
+    assert desk_app.desk.state.comparison.matches
+    assert desk_app.desk.step is Step.WID_CHECK  # the reader's Return did not press "next"
+    assert reader.status.text() == i18n.tr("ui.reader.read")
+
+
+def test_mrz_reader_ignores_a_person_typing(qtbot, desk_app):
+    fill_to_wid_check(qtbot, desk_app)
+    wid = desk_app.window.pages[Step.WID_CHECK]
+    desk_app.desk.accept_evidence(None)
+    reader = wid.select(CheckMethod.MRZ_READER)
+    reader.clock = StepClock(0.25)  # a person: 250 ms between keystrokes
+    type_at_window(desk_app.window, passport_mrz().splitlines()[0][:12])
+    reader._flush()
+    assert desk_app.desk.state.evidence is None
+    assert not reader.assembler.capturing

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kiosk.flow.wizard import Step
-from kiosk.model import Enrollment
+from kiosk.model import CheckMethod, Enrollment
 from ui.app import build_desk_app
 from ui.customer_display import Mode
 
@@ -65,7 +65,8 @@ def test_screenshot_every_page(qtbot, desk_app, artifacts_dir):
     assert app.desk.step is Step.WID_CHECK
     shoot(window, artifacts_dir, "04-wid-check-empty")
     wid = window.pages[Step.WID_CHECK]
-    method = wid.current_method()
+    shoot(window, artifacts_dir, "04a-wid-check-reader")
+    method = wid.select(CheckMethod.MRZ_TYPED)
     method.mrz.setPlainText(passport_mrz(surname="DE BRUIN"))
     shoot(window, artifacts_dir, "04b-wid-check-differs")
     method.mrz.setPlainText(passport_mrz())

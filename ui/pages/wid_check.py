@@ -239,6 +239,14 @@ class WidCheckPage(Page):
         if method is not None and self.isVisible():
             method.start()
 
+    def select(self, method_id: object) -> WidMethodWidget:
+        """Show the method with ``method_id`` (a :class:`kiosk.model.CheckMethod`)."""
+        for index, method in enumerate(self.methods):
+            if method.method_id == method_id:
+                self.choose_method(index)
+                return method
+        raise KeyError(method_id)
+
     def entered(self) -> None:
         """Start the chosen method."""
         method = self.current_method()
