@@ -37,6 +37,7 @@ from kiosk.emrtd.errors import CloneDetected, MalformedData, StatusWordError, Un
 from kiosk.emrtd.securityinfos import parse_algorithm_identifier, parse_security_infos
 
 INS_INTERNAL_AUTHENTICATE = 0x88
+MAX_RSA_BITS = 8192
 ECDSA_PLAIN = "0.4.0.127.0.7.1.1.4.1"
 ECDSA_HASH_OIDS = {
     ECDSA_PLAIN + ".1": "sha1",
@@ -191,6 +192,9 @@ def parse_dg15(dg15: bytes) -> AaPublicKey:
             raise MalformedData() from exc
         if not isinstance(key, rsa.RSAPublicKey):
             raise MalformedData()
+        numbers = key.public_numbers()
+        if numbers.n.bit_length() > MAX_RSA_BITS or numbers.e.bit_length() > 64:
+            raise UnsupportedProtocol()  # bounded work per verification (hostile keys)
         return AaPublicKey(rsa_key=key)
     if oid == "1.2.840.10045.2.1":  # id-ecPublicKey, named or explicit parameters
         curve = parse_algorithm_identifier(items[0])
