@@ -484,6 +484,7 @@ def _ga(
     last: bool,
     extended: bool,
     wrong_key_sw: bool = False,
+    le: int = 256,
 ) -> tlv.Tlv:
     cmd = CommandApdu(
         0x00 if last else 0x10,
@@ -491,7 +492,7 @@ def _ga(
         0,
         0,
         tlv.encode(0x7C, data_objects),
-        le=256,
+        le=le,
     )
     answer = exchange(transport, cmd, extended=extended)
     if not answer.ok:
@@ -530,6 +531,14 @@ def perform_pace(
     if not answer.ok:
         raise StatusWordError(answer.sw)
 
+    # A 2048-bit DH public key does not fit a short response (7C/84 headers + 256 bytes):
+    # ask for an extended Le on the steps that return one.
+    key_le = (
+        65536
+        if extended and isinstance(params.domain, DhGroup) and params.domain.size > 200
+        else 256
+    )
+
     # 1. encrypted nonce
     dad = _ga(transport, b"", last=False, extended=extended)
     z = dad.child(0x80).value
@@ -546,7 +555,13 @@ def perform_pace(
         mapped = group.integrated_map(pseudo_random(params.cipher, s_bytes, t, group.modulus()))
     else:
         sk_map, pk_map = group.keypair(None, rng)
-        dad = _ga(transport, tlv.encode(0x81, group.encode(pk_map)), last=False, extended=extended)
+        dad = _ga(
+            transport,
+            tlv.encode(0x81, group.encode(pk_map)),
+            last=False,
+            extended=extended,
+            le=key_le,
+        )
         pk_map_ic_bytes = dad.child(0x82).value
         pk_map_ic = group.decode(pk_map_ic_bytes)
         h = group.agree_element(sk_map, pk_map_ic)
@@ -555,7 +570,7 @@ def perform_pace(
     # 3. key agreement on the mapped generator
     sk_eph, pk_eph = group.keypair(mapped, rng)
     pk_eph_bytes = group.encode(pk_eph)
-    dad = _ga(transport, tlv.encode(0x83, pk_eph_bytes), last=False, extended=extended)
+    dad = _ga(transport, tlv.encode(0x83, pk_eph_bytes), last=False, extended=extended, le=key_le)
     pk_ic_bytes = dad.child(0x84).value
     pk_ic = group.decode(pk_ic_bytes)
     if pk_ic == pk_eph:

@@ -248,3 +248,12 @@ def test_real_mrz_access_keys_work_with_establish():
     )
     chip = MiniChip(bac_chip=bac.ChipBac(*bac.derive_keys(edl.key_seed())))
     assert access.establish(chip, edl, None, extended=False).protocol == "BAP"
+
+
+def test_dh_2048_asks_for_extended_responses():
+    params = pace.PaceParams.from_oid(DH_GM + "4", 2)
+    chip, card_access = pace_chip(params)
+    access.establish(chip, Key(MRZ_INFO), card_access, extended=True)
+    mapping, agreement = chip.log[2], chip.log[3]
+    for command in (mapping, agreement):
+        assert command[4] == 0 and command[-2:] == b"\x00\x00"  # extended Lc and Le '0000'
