@@ -153,8 +153,7 @@ class Curve:
         k %= self.n
         if k == 0:
             return 0, []
-        if not k & 1:
-            k += self.n  # n is odd and n*P = O: same point, odd scalar
+        k += self.n * (1 - (k & 1))  # n is odd and n*P = O: same point, odd scalar; no branch
         steps = self.n.bit_length() // _WINDOW
         full = 1 << (_WINDOW + 1)
         half = 1 << _WINDOW
