@@ -6,13 +6,14 @@ bridge to the sync worker. ``kiosk`` (kiosk/cli/desk.py) calls :func:`run_desk_a
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk import i18n
@@ -32,6 +33,8 @@ from ui.tasks import Task
 from ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -139,25 +142,21 @@ def build_desk_app(
     return DeskApp(desk, window, customer, bridge, enroller)
 
 
-def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
-    """Start the desk against ``config.portal.url``; blocks until the window closes."""
-    from kiosk.store import open_default
-    from kiosk.sync.client import PortalClient
-
+def run_desk_with(
+    portal: PortalApi,
+    store: Store,
+    worker: SyncWorker,
+    config: Config,
+    *,
+    pool: CodePool | None = None,
+    fullscreen: bool | None = None,
+) -> int:
+    """Show the desk with these parts, run the Qt event loop until the window closes, then
+    stop the worker thread. The caller owns (and closes) ``portal`` and ``store``."""
     app = application()
     i18n.set_language(config.desk.language)
-    try:
-        store = open_default(config.data_dir(), retention_days=config.storage.retention_days)
-    except KioskError as exc:
-        print(exc.translated(), file=sys.stderr)
-        return 2
-    client = PortalClient(config.portal.url, timeout=config.portal.timeout_s)
-    pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
-    worker = SyncWorker(
-        store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s, pool=pool
-    )
     desk_app = build_desk_app(
-        client,
+        portal,
         store,
         worker,
         idle_timeout_s=config.desk.idle_timeout_s,
@@ -170,10 +169,39 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
     else:
         desk_app.window.resize(1366, 768)
         desk_app.window.show()
+    # Ctrl-C or SIGTERM closes the desk cleanly (wipes, stops the worker, removes demo
+    # files). Qt's loop does not run Python signal handlers by itself: a timer lets it.
+    previous = {sig: signal.signal(sig, lambda *_a: app.quit()) for sig in _STOP_SIGNALS}
+    pulse = QTimer()
+    pulse.timeout.connect(lambda: None)
+    pulse.start(250)
     try:
         return int(app.exec())
     finally:
+        pulse.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         desk_app.close()
         worker.stop()
+
+
+def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
+    """``kiosk``: the desk against ``config.portal.url`` with the store in the data dir."""
+    from kiosk.store import open_default
+    from kiosk.sync.client import PortalClient
+
+    try:
+        store = open_default(config.data_dir(), retention_days=config.storage.retention_days)
+    except KioskError as exc:
+        print(exc.translated(), file=sys.stderr)
+        return 2
+    client = PortalClient(config.portal.url, timeout=config.portal.timeout_s)
+    pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
+    worker = SyncWorker(
+        store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s, pool=pool
+    )
+    try:
+        return run_desk_with(client, store, worker, config, pool=pool, fullscreen=fullscreen)
+    finally:
         client.close()
         store.close()

@@ -1,0 +1,139 @@
+"""``kiosk demo``: try the whole desk on a laptop, with nothing else running.
+
+Starts the reference portal in this process on a free loopback port, with its own temporary
+database seeded with the demo beheerder ``demo``/``demo`` and two organisations; a temporary
+encrypted store (key file in the same temporary folder, never the OS keyring); the kiosk's
+device credential enrolled through the portal; the sync worker; and the desk GUI pointed at
+all of it. Everything is deleted when the window closes.
+
+Extension point: :data:`DEMO_HOOKS`. A hook is called with the :class:`DemoContext` after the
+portal and store are up and before the GUI starts, and may return a function that undoes
+what it started. The chip engineers' emulated document (vpcd + eMRTD emulator) registers
+itself here, so ``kiosk demo`` offers a document to read on the chip page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from kiosk.config import Config, load_config
+from kiosk.errors import KioskError
+from kiosk.i18n import tr
+
+
+@dataclass
+class DemoContext:
+    """What a demo hook may use: the portal URL, the temporary folder, the configuration,
+    and ``messages`` (lines printed with the sign-in instructions)."""
+
+    portal_url: str
+    data_dir: Path
+    config: Config
+    messages: list[str] = field(default_factory=list)
+
+
+DemoHook = Callable[[DemoContext], Callable[[], None] | None]
+
+#: Setup functions run before the GUI starts (e.g. the emulated document); see module doc.
+DEMO_HOOKS: list[DemoHook] = []
+
+
+def register(subparsers: Any) -> None:
+    """Add ``kiosk demo``."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the desk with an in-process reference portal (sign in with demo / demo)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--port", type=int, default=0, help="portal port (default: a free one)")
+    parser.add_argument(
+        "--language", choices=("nl", "en"), default=None, help="UI language (default: nl)"
+    )
+    parser.add_argument("--fullscreen", action="store_true", help="start the desk fullscreen")
+    parser.add_argument(
+        "--no-gui",
+        action="store_true",
+        help="start portal, store and sync, print the sign-in details, check and exit",
+    )
+    parser.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Start the demo; returns the exit code when the window closes."""
+    out = out or sys.stdout
+    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as folder:
+        try:
+            return _run(args, Path(folder), out)
+        except KioskError as exc:
+            print(exc.translated(), file=sys.stderr)
+            return 2
+
+
+def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
+    from kiosk.portal import PortalServer
+    from kiosk.portal.server import DEMO_PASSWORD, DEMO_USERNAME
+    from kiosk.store import FileKeyProvider, Store
+    from kiosk.sync.client import PortalClient
+    from kiosk.sync.pool import CodePool
+    from kiosk.sync.worker import SyncWorker
+
+    base = load_config()
+    desk = replace(
+        base.desk,
+        language=args.language or base.desk.language,
+        fullscreen=args.fullscreen,
+        kiosk_name="demo-balie",
+    )
+    server = PortalServer(folder / "portal.sqlite3", port=args.port)
+    server.seed_demo()
+    server.start()
+    undo: list[Callable[[], None]] = [server.stop]
+    try:
+        portal = replace(base.portal, url=server.url, poll_interval_s=2.0)
+        config = replace(base, desk=desk, portal=portal)
+        client = PortalClient(server.url, timeout=config.portal.timeout_s)
+        undo.append(client.close)
+        store = Store.open(folder / "kiosk.sqlite3", FileKeyProvider(folder / "store.key"))
+        undo.append(store.close)
+        # The kiosk's own credential, as a desk gets it on first sign-in (DESIGN.md 6).
+        session = client.sign_in(DEMO_USERNAME, DEMO_PASSWORD)
+        store.set_device_credential(client.enroll_kiosk(session.access_token, "demo-balie"))
+        pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
+        worker = SyncWorker(
+            store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s,
+            pool=pool,
+        )
+
+        def stop_worker() -> None:
+            worker.stop()
+
+        undo.append(stop_worker)
+        context = DemoContext(server.url, folder, config)
+        for hook in DEMO_HOOKS:
+            stop = hook(context)
+            if stop is not None:
+                undo.append(stop)
+        print(tr("demo.started", url=server.url), file=out)
+        print(tr("demo.sign_in", username=DEMO_USERNAME, password=DEMO_PASSWORD), file=out)
+        for line in context.messages:
+            print(line, file=out)
+        if args.no_gui:
+            worker.start()
+            healthy = client.health()
+            print(tr("demo.health_ok") if healthy else tr("demo.health_failed"), file=out)
+            return 0 if healthy else 1
+        # Imported by name: the headless core has no static dependency on the Qt UI.
+        ui_app = importlib.import_module("ui.app")
+        code: int = ui_app.run_desk_with(client, store, worker, config, pool=pool)
+        return code
+    finally:
+        for step in reversed(undo):
+            step()
