@@ -9,6 +9,7 @@ from tests.mrzcorpus.generator import (
     Sample,
     make_corpus,
     make_sample,
+    make_sequence,
     random_mrz,
     render_document,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "Sample",
     "make_corpus",
     "make_sample",
+    "make_sequence",
     "random_mrz",
     "render_document",
 ]

@@ -184,14 +184,19 @@ def render_document(kind: str, lines: tuple[str, ...], rng: random.Random) -> np
 
 
 def _homography(
-    doc_w: int, doc_h: int, frame: tuple[int, int], rng: random.Random, hard: bool
+    doc_w: int,
+    doc_h: int,
+    frame: tuple[int, int],
+    rng: random.Random,
+    hard: bool,
+    share: float | None = None,
 ) -> np.ndarray:
     fw, fh = frame
     rot = math.radians(rng.uniform(-8, 8) if hard else rng.uniform(-3, 3))
     tilt = 8.0 if hard else 2.0
     tx, ty = (math.radians(rng.uniform(-tilt, tilt)) for _ in range(2))
     # Document size on screen: a realistic share of the frame, bounded by the frame height.
-    share = rng.uniform(0.55, 0.8)
+    share = rng.uniform(0.55, 0.8) if share is None else share
     width_px = min(share * fw, 0.82 * fh * doc_w / doc_h)
     focal = fw * rng.uniform(0.8, 1.1)
     z = focal * doc_w / width_px
@@ -220,16 +225,24 @@ def _desk(frame: tuple[int, int], rng: random.Random, nprng: np.random.Generator
 
 
 def _photograph(
-    doc_rgb: np.ndarray, frame: tuple[int, int], difficulty: str, rng: random.Random
+    doc_rgb: np.ndarray | None,
+    frame: tuple[int, int],
+    difficulty: str,
+    rng: random.Random,
+    share: float | None = None,
 ) -> np.ndarray:
     hard = difficulty == "hard"
     nprng = np.random.default_rng(rng.getrandbits(32))
     fw, fh = frame
+    empty = doc_rgb is None  # the empty desk, before the document comes into view
+    if doc_rgb is None:
+        doc_rgb = np.zeros((8, 8, 3), np.uint8)
     doc = cv2.cvtColor(doc_rgb, cv2.COLOR_RGB2BGR)
-    hmat = _homography(doc.shape[1], doc.shape[0], frame, rng, hard)
+    hmat = _homography(doc.shape[1], doc.shape[0], frame, rng, hard, share)
     out = _desk(frame, rng, nprng)
-    cv2.warpPerspective(doc, hmat, (fw, fh), dst=out, flags=cv2.INTER_AREA,
-                        borderMode=cv2.BORDER_TRANSPARENT)
+    if not empty:
+        cv2.warpPerspective(doc, hmat, (fw, fh), dst=out, flags=cv2.INTER_AREA,
+                            borderMode=cv2.BORDER_TRANSPARENT)
     img = out.astype(np.float32)
     # Uneven light: a smooth multiplicative field.
     low = 0.6 if hard else 0.85
@@ -284,3 +297,31 @@ def make_corpus(
     return [
         make_sample(seed + i, kinds[i % len(kinds)], difficulty, frame) for i in range(count)
     ]
+
+
+def make_sequence(
+    seed: int,
+    kind: str,
+    difficulty: str = "normal",
+    *,
+    frames: int = 12,
+    empty: int = 2,
+    far: int = 2,
+    frame: tuple[int, int] = (1280, 720),
+) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """A synthetic webcam clip: ``empty`` frames of desk, then the document held too far
+    away for ``far`` frames, then held up at a readable size with a new hand pose (rotation,
+    tilt, position, light, noise) in every frame. Returns the MRZ lines and the frames."""
+    rng = random.Random(f"video/{seed}/{kind}/{difficulty}")
+    lines = random_mrz(kind, rng)
+    doc = render_document(kind, lines, rng)
+    out = []
+    for i in range(frames):
+        frng = random.Random(f"video/{seed}/{i}")
+        if i < empty:
+            out.append(_photograph(None, frame, difficulty, frng))
+        elif i < empty + far:
+            out.append(_photograph(doc, frame, difficulty, frng, share=0.22))
+        else:
+            out.append(_photograph(doc, frame, difficulty, frng))
+    return lines, out

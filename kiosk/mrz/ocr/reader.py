@@ -77,7 +77,8 @@ def classify(located: Located, model: GlyphModel) -> tuple[tuple[str, ...], np.n
     return tuple(text[k * n : (k + 1) * n] for k in range(len(located.grids))), probs
 
 
-def _parse(lines: tuple[str, ...]) -> MrzResult | None:
+def parse_lines(lines: tuple[str, ...]) -> MrzResult | None:
+    """Parse classified lines; None when they are not MRZ-shaped."""
     try:
         return parse_mrz("\n".join(lines))
     except MrzSyntaxError:
@@ -113,7 +114,7 @@ class MrzFrameReader:
             if located is None:
                 continue
             lines, probs = classify(located, self._model)
-            result = _parse(lines)
+            result = parse_lines(lines)
             read = FrameRead(lines, probs, result, 0.0, _band_quad(located))
             if read.valid:
                 best = read
