@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.emulator.vpcd import DEFAULT_HOST, DEFAULT_PORT, VpcdSession, connect
 
 log = logging.getLogger(__name__)
+
+# Two of pcscd's 400 ms presence polls (DESIGN.md section 10).
+REMOVAL_SETTLE_S = 0.9
 
 
 class Emulator:
@@ -138,7 +142,14 @@ class Emulator:
                 with self._lock:
                     self._session = None
                 if self._remove_after is not None and session.apdu_count >= self._remove_after:
-                    return  # the card was pulled away and stays away
+                    # The card was pulled away in the middle of an APDU and stays away. vpcd
+                    # then ejects it inside the failed transmit, which pcscd's event thread
+                    # never sees; only a presence poll of the empty slot (every 400 ms) lets it
+                    # record the removal. Until that poll ran, a new card on this slot would
+                    # look like the old one and never be reported inserted (measured with
+                    # Debian's pcscd + vpcd), so this emulator ends only after two polls.
+                    time.sleep(REMOVAL_SETTLE_S)
+                    return
                 if self._stop.wait(0.2):
                     return
         finally:
