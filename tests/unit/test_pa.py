@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 
 from kiosk.emrtd import pa
 from kiosk.emrtd.lds import data_group_files
@@ -155,3 +155,19 @@ def test_unverifiable_signature_algorithm_is_untrusted_not_valid() -> None:
             f.algos.SignedDigestAlgorithm({"algorithm": "sha256_dsa"}).dump(),
             "sha256",
         )
+
+
+def test_ds_key_on_a_curve_we_cannot_verify_is_unsupported_not_valid(trust: TrustStore) -> None:
+    # brainpoolP320r1 is not in `cryptography`: a DS certificate on it cannot be verified.
+    signer = f.make_ds(f.test_csca(), curve="brainpoolP256r1", label="P320 DS")
+    der = signer.certificate.public_bytes(serialization.Encoding.DER)
+    p256_oid, p320_oid = (
+        bytes.fromhex("06092b2403030208010107"),
+        bytes.fromhex("06092b2403030208010109"),
+    )
+    assert der.count(p256_oid) == 1
+    p320_cert = x509.load_der_x509_certificate(der.replace(p256_oid, p320_oid))
+    dgs = {1: f.build_dg1(get_profile("legacy_bac_passport").mrz)}
+    sod = f.build_sod(dgs, f.Signer(signer.key, p320_cert, "ecdsa"))
+    result = pa.passive_authentication(sod, dgs, trust, now=NOW)
+    assert (result.verdict, result.reason) == (PassiveAuth.UNTRUSTED, pa.UNSUPPORTED)
