@@ -21,7 +21,15 @@ from kiosk.portal import PortalServer
 from kiosk.store import FileKeyProvider, OutboxState, Store
 from kiosk.sync.client import PortalClient
 from kiosk.sync.worker import SyncWorker
-from tests.ui.conftest import BORN, DOC_NUMBER, GIVEN, PERSONAL_TEXTS, SURNAME, passport_mrz
+from tests.ui.conftest import (
+    BORN,
+    DOC_NUMBER,
+    GIVEN,
+    PERSONAL_TEXTS,
+    SURNAME,
+    desk_methods,
+    passport_mrz,
+)
 from tests.ui.personal import personal_leftovers
 from ui.app import build_desk_app
 from ui.customer_display import Mode
@@ -53,7 +61,9 @@ def parts(tmp_path):
 
 def test_whole_registration_from_sign_in_to_done(qtbot, parts):
     portal, client, store, worker = parts
-    app = build_desk_app(client, store, worker, kiosk_name="e2e-balie")
+    app = build_desk_app(
+        client, store, worker, kiosk_name="e2e-balie", method_factories=desk_methods()
+    )
     qtbot.addWidget(app.window)
     window, desk = app.window, app.desk
     window.resize(1366, 768)

@@ -19,6 +19,15 @@ PERSONAL_TEXTS = ("WILLEKE", "Willeke", "Bruijn", "BRUIJN", "LISELOTTE", "SPECI2
                   "10-03-1965", "1965", "P<NLD")
 
 
+def desk_methods():
+    """The step-2 methods for desk tests that need no hardware: the chip method (first in
+    the real desk) opens the PC/SC reader and has its own tests (test_step2_chip.py)."""
+    from ui.step2.mrz_reader import MrzReaderMethod
+    from ui.step2.typed_mrz import TypedMrzMethod
+
+    return [MrzReaderMethod, TypedMrzMethod]
+
+
 def passport_mrz(surname: str = SURNAME, given: str = GIVEN, born: date = BORN) -> str:
     return format_td3(
         document_code="P",

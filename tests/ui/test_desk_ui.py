@@ -18,7 +18,7 @@ from ui.app import build_desk_app
 from ui.customer_display import CustomerDisplay, Mode
 from ui.qr import QUIET_ZONE, QrWidget, qr_matrix
 
-from .conftest import BORN, GIVEN, PERSONAL_TEXTS, SURNAME, passport_mrz
+from .conftest import BORN, GIVEN, PERSONAL_TEXTS, SURNAME, desk_methods, passport_mrz
 from .personal import personal_leftovers, visible_texts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def rgb(widget: QWidget) -> np.ndarray:
 
 @pytest.fixture
 def desk_app(qtbot, client, store):
-    app = build_desk_app(client, store, None, idle_timeout_s=60)
+    app = build_desk_app(client, store, None, idle_timeout_s=60, method_factories=desk_methods())
     qtbot.addWidget(app.window)
     app.window.resize(1366, 768)
     app.window.show()
@@ -148,7 +148,9 @@ def test_cancel_wipes_every_widget(qtbot, desk_app):
 
 
 def test_idle_timeout_wipes_and_signs_out(qtbot, client, store):
-    app = build_desk_app(client, store, None, idle_timeout_s=0.3)
+    app = build_desk_app(
+        client, store, None, idle_timeout_s=0.3, method_factories=desk_methods()
+    )
     qtbot.addWidget(app.window)
     try:
         app.window.show()
@@ -303,3 +305,10 @@ def test_mrz_reader_ignores_a_person_typing(qtbot, desk_app):
     reader._flush()
     assert desk_app.desk.state.evidence is None
     assert not reader.assembler.capturing
+
+
+def test_the_desk_prefers_the_chip_then_the_mrz():
+    from ui.step2.registry import default_factories
+
+    methods = [factory.method_id for factory in default_factories()]
+    assert methods == [CheckMethod.CHIP, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED]

@@ -14,14 +14,14 @@ from kiosk.model import CheckMethod, Enrollment
 from ui.app import build_desk_app
 from ui.customer_display import Mode
 
-from .conftest import BORN, GIVEN, SURNAME, passport_mrz
+from .conftest import BORN, GIVEN, SURNAME, desk_methods, passport_mrz
 
 SIZES = ((1366, 768), (1920, 1080))
 
 
 @pytest.fixture
 def desk_app(qtbot, client, store):
-    app = build_desk_app(client, store, None)
+    app = build_desk_app(client, store, None, method_factories=desk_methods())
     qtbot.addWidget(app.window)
     yield app
     app.close()

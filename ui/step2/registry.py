@@ -14,7 +14,8 @@ MethodFactory = Callable[[QWidget | None], WidMethodWidget]
 
 def default_factories() -> list[MethodFactory]:
     """The methods built into the desk, most preferred first."""
+    from ui.step2.chip import ChipMethod
     from ui.step2.mrz_reader import MrzReaderMethod
     from ui.step2.typed_mrz import TypedMrzMethod
 
-    return [MrzReaderMethod, TypedMrzMethod]
+    return [ChipMethod, MrzReaderMethod, TypedMrzMethod]
