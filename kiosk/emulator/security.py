@@ -235,6 +235,18 @@ def access_seed_string(mrz: str) -> str:
     return key.seed_string()
 
 
+def warm_up(profile: ChipProfile) -> None:
+    """Precompute the fixed-base tables of the profile's PACE curves (a one-off ~10 ms per
+    curve), so the first PACE after the card is placed runs at steady-state speed, like a
+    chip's crypto co-processor rather than a cold Python process."""
+    from kiosk.emrtd import ec
+
+    for entry in profile.pace:
+        curve = ec.BY_NAME.get(entry.partition(":")[2])
+        if curve is not None:
+            curve.precompute()
+
+
 def build_access_handler(profile: ChipProfile) -> ChipSecurity | None:
     """Return the security command handler for ``profile`` (None: no access control)."""
     if not profile.protected:

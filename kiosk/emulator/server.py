@@ -68,6 +68,9 @@ class Emulator:
         """Connect to vpcd in a daemon thread; raise ``OSError`` if vpcd is not there."""
         if self._thread is not None:
             raise RuntimeError("emulator already started")
+        from kiosk.emulator.security import warm_up
+
+        warm_up(self.profile)
         self._stop.clear()
         self._connected.clear()
         self._thread = threading.Thread(
