@@ -1,0 +1,1 @@
+"""Device adapters and ports: card reader (PC/SC) and camera (OpenCV), one thread each."""
