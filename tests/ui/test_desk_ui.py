@@ -312,3 +312,23 @@ def test_the_desk_prefers_the_chip_then_the_mrz():
 
     methods = [factory.method_id for factory in default_factories()]
     assert methods == [CheckMethod.CHIP, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED]
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".jp2"])
+def test_chip_photo_is_shown_large_and_wiped(qtbot, desk_app, extension):
+    from ui.pages.wid_check import decode_photo
+
+    face = np.full((160, 120, 3), 200, dtype=np.uint8)
+    face[40:120, 30:90] = (40, 80, 160)
+    ok, encoded = cv2.imencode(extension, face)
+    assert ok
+    assert decode_photo(encoded.tobytes()) is not None
+    assert decode_photo(encoded.tobytes()[:40]) is None  # truncated: no crash, no image
+    wid = fill_to_wid_check(qtbot, desk_app)
+    from dataclasses import replace
+
+    desk_app.desk.accept_evidence(replace(desk_app.desk.state.evidence, photo=encoded.tobytes()))
+    assert wid.photo.pixmap() is not None and not wid.photo.pixmap().isNull()
+    assert wid.photo.pixmap().height() >= 200
+    desk_app.window.cancel_button.click()
+    assert wid.photo.pixmap().isNull()

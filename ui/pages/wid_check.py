@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,6 +33,18 @@ DOC_TYPE_KEYS = {
     "driving_licence": "ui.doctype.driving_licence",
     "residence_document": "ui.doctype.residence_document",
 }
+
+
+def decode_photo(data: bytes) -> QPixmap | None:
+    """Decode a chip photo (JPEG or JPEG 2000) with OpenCV: Qt has no JPEG 2000 plugin, and
+    OpenCV returns None on truncated data instead of warning (DESIGN.md section 10)."""
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        return None
+    rgb = np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    height, width, _ = rgb.shape
+    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
 
 
 def _fmt(day: object) -> str:
@@ -277,8 +291,8 @@ class WidCheckPage(Page):
         self.evidence.show_evidence(self.desk)
         ev = state.evidence
         if ev is not None and ev.photo:
-            pixmap = QPixmap()
-            if pixmap.loadFromData(ev.photo):
+            pixmap = decode_photo(ev.photo)
+            if pixmap is not None:
                 self.photo.setPixmap(
                     pixmap.scaled(
                         self.photo.size(),
