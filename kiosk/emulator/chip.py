@@ -54,6 +54,7 @@ SW_WRONG_P1P2_FUNC = b"\x6a\x86"
 SW_INS_NOT_SUPPORTED = b"\x6d\x00"
 SW_CLA_NOT_SUPPORTED = b"\x6e\x00"
 SW_NO_CURRENT_EF = b"\x69\x86"
+SW_UNKNOWN = b"\x6f\x00"
 
 # The largest response data one answer carries: the vpcd length prefix holds 65535 bytes and
 # a secure-messaging wrapper adds DO'87' (tag, 3 length bytes, padding indicator, up to 16
@@ -274,7 +275,11 @@ class Chip:
         if cmd.cla & 0xF0 not in (0x00, 0x10) and cmd.cla != 0x0C:
             response = Response.status(SW_CLA_NOT_SUPPORTED)
         else:
-            response = self._dispatch(cmd)
+            try:
+                response = self._dispatch(cmd)
+            except Exception:  # a chip never dies on a command: '6F00', no precise diagnosis
+                log.debug("chip failed on INS %02X", cmd.ins, exc_info=True)
+                response = Response.status(SW_UNKNOWN)
         if self._trace is not None:
             self._trace(f"{cmd.ins:02X} {cmd.p1:02X}{cmd.p2:02X} -> {response.sw.hex()}")
         # Access control may have opened or closed the channel while answering; its own

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.emrtd import aa, access, ca, lds
 from kiosk.emrtd.apdu import CommandApdu, ResponseApdu
@@ -119,3 +121,26 @@ def test_data_groups_stay_closed_without_access_control() -> None:
     # AA and CA need access control first.
     answer = ResponseApdu.decode(transport(CommandApdu(0, 0x88, 0, 0, bytes(8), 256).encode()))
     assert answer.sw == 0x6982
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ins=st.sampled_from([0x22, 0x86, 0x88, 0x82, 0x84, 0xA4, 0xB0, 0xB1]),
+    p1p2=st.sampled_from([(0xC1, 0xA4), (0x41, 0xA4), (0x41, 0xA6), (0, 0), (0x9E, 0)]),
+    data=st.binary(max_size=120),
+)
+def test_hostile_security_commands_only_get_status_words(
+    ins: int, p1p2: tuple[int, int], data: bytes
+) -> None:
+    profile = get_profile("nl_id_card_2019")
+    chip = profile.build_chip()
+    # Half the time behind BAC, so the commands go through secure messaging too.
+    transport = Counter(profile)
+    transport.chip = chip
+    if data[:1] == b"\x00":
+        channel = open_channel(profile, transport, parse_mrz(profile.mrz).access_key)
+        answer = channel.transmit(CommandApdu(0, ins, *p1p2, data[1:], 256))
+        assert 0x6000 <= answer.sw <= 0x9FFF
+    else:
+        response = chip.transmit(CommandApdu(0, ins, *p1p2, data, 256).encode())
+        assert len(response) >= 2
