@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator process; returns the exit code."""
     import signal
+    import threading
     from pathlib import Path
 
     from kiosk.emulator.profile import load_profile
@@ -69,8 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile.save(Path(args.save))
         print(f"profile {profile.name} written to {args.save}")
         return 0
-    # SIGTERM ends the emulator like Ctrl-C, so a test harness can stop it cleanly.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM and Ctrl-C take the document off the reader and end the process with 0, so a
+    # test harness can stop it cleanly; the handler only sets a flag the loop polls.
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        del signum, frame
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     return run_emulator(
         args.host,
         args.port,
@@ -78,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         remove_after=args.remove_after,
         delay_s=args.delay,
         trace=args.verbose,
+        stop=stop,
     )
 
 
