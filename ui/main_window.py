@@ -256,10 +256,14 @@ class MainWindow(QMainWindow):
         self.primary_button.setVisible(bool(text))
         self.primary_button.setEnabled(page.primary_enabled())
         self.back_button.setVisible(self._back_allowed())
-        self.cancel_button.setVisible(step not in (Step.SIGN_IN, Step.DONE, Step.ORGANISATION))
-        self.cancel_button.setText(
-            tr("ui.nav.stop_handover") if step is Step.HANDOVER else tr("ui.nav.cancel")
+        saved = step in (Step.REGISTER, Step.HANDOVER)
+        # Once saved there is nothing to cancel, only to stop watching; and when the page
+        # offers "next employee" that is the one way on.
+        self.cancel_button.setVisible(
+            step not in (Step.SIGN_IN, Step.DONE, Step.ORGANISATION)
+            and not (step is Step.REGISTER and bool(text))
         )
+        self.cancel_button.setText(tr("ui.nav.stop_handover") if saved else tr("ui.nav.cancel"))
         self.sign_out_button.setVisible(signed_in)
         self.crumb_bar.setVisible(signed_in)
         for crumb, (_key, steps) in zip(self.crumbs, CRUMBS, strict=True):

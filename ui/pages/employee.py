@@ -36,7 +36,7 @@ class EmployeePage(Page):
         grid.setVerticalSpacing(18)
         grid.addWidget(self.given_names, 0, 0, 1, 2)
         grid.addWidget(self.surname, 1, 0, 1, 2)
-        grid.addWidget(self.date_of_birth, 2, 0)
+        grid.addWidget(self.date_of_birth, 2, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         self.note = label("fieldHint")
         self.outer.addWidget(panel)
