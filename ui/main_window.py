@@ -33,6 +33,7 @@ from ui.pages.review import ReviewPage
 from ui.pages.sign_in import SignInPage
 from ui.pages.wid_check import WidCheckPage
 from ui.step2.registry import MethodFactory
+from ui.tasks import Task
 from ui.widgets import label, set_tone
 
 #: The progress crumbs in the header: (i18n key, steps that light it up).
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.queue_status)
         self.statusBar().setSizeGripEnabled(False)
         self._online: bool | None = None
+        self._background: list[Task] = []
         self._pending = 0
         self._dead = 0
         # Idle timeout: any key, click or touch anywhere restarts it (DESIGN.md section 7).
@@ -352,8 +354,17 @@ class MainWindow(QMainWindow):
             self.desk.back()
 
     def cancel(self) -> None:
-        """Abandon this person (wipes every widget)."""
-        self.desk.cancel()
+        """Abandon this person (wipes every widget); a live QR code is killed at the portal
+        in the background."""
+        kill_code = self.desk.stop_handover()
+        if kill_code is not None:
+            task = Task(kill_code)
+            self._background.append(task)
+            task.start(self._background_done, self._background_done)
+
+    def _background_done(self, _result: object) -> None:
+        # Best effort: an unused code also dies at its expiry.
+        self._background = [t for t in self._background if t.running()]
 
     def sign_out(self) -> None:
         """Sign out and wipe everything."""

@@ -44,6 +44,10 @@ class Portal(Protocol):
         """``POST /v1/registrations/{id}/enrollment``: a fresh code, the old one dies."""
         ...
 
+    def cancel_enrollment(self, token: str, registration_id: uuid.UUID) -> None:
+        """``DELETE /v1/registrations/{id}/enrollment``: the code can no longer be used."""
+        ...
+
 
 class RegistrationQueue(Protocol):
     """The durable outbox: ``enqueue`` returns only after the commit."""
@@ -278,6 +282,28 @@ class DeskSession:
     def cancel(self) -> Step:
         """Abandon this person; wipe their data; start a new registration."""
         return self.wizard.cancel()
+
+    def stop_handover(self) -> Callable[[], None] | None:
+        """Stop a handover whose QR is still live: wipe like :meth:`cancel` and return the
+        portal call that kills the code (blocking I/O, for the caller to run off the UI
+        thread), so a photographed QR cannot be used later. None when there is no live code.
+        """
+        state = self.state
+        session, rid = state.session, state.registration_id
+        live = (
+            self.step is Step.HANDOVER
+            and state.enrollment is not None
+            and state.status is not RegistrationStatus.ENROLLED
+        )
+        self.wizard.cancel()
+        if not live or session is None or rid is None:
+            return None
+        token, portal = session.access_token, self.portal
+
+        def kill_code() -> None:
+            portal.cancel_enrollment(token, rid)
+
+        return kill_code
 
     def finish(self) -> Step:
         """From ``done`` (or an offline/failed ``register``): the next person."""

@@ -141,3 +141,44 @@ def test_whole_registration_from_sign_in_to_done(qtbot, parts):
         assert display.mode is Mode.WELCOME
     finally:
         app.close()
+
+
+def test_stopping_the_handover_kills_the_live_code(qtbot, parts):
+    portal, client, store, worker = parts
+    app = build_desk_app(client, store, worker, method_factories=desk_methods())
+    qtbot.addWidget(app.window)
+    window, desk = app.window, app.desk
+    window.show()
+    worker.start()
+    try:
+        page = window.pages[Step.SIGN_IN]
+        page.username.edit.setText("demo")
+        page.password.edit.setText("demo")
+        window.primary()
+        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
+        window.primary()
+        employee = window.pages[Step.EMPLOYEE]
+        employee.given_names.edit.setText(GIVEN)
+        employee.surname.edit.setText(SURNAME)
+        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+        window.primary()
+        wid = window.pages[Step.WID_CHECK]
+        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+        wid.confirm.setChecked(True)
+        window.primary()
+        window.primary()
+        rid = desk.state.registration_id
+        qtbot.waitUntil(lambda: desk.step is Step.HANDOVER, timeout=15000)
+        payload = desk.state.enrollment.qr_payload
+        assert window.cancel_button.text() == "Stoppen"
+        window.cancel_button.click()
+        assert desk.step is Step.ORGANISATION and app.customer.mode is Mode.WELCOME
+        token = store.device_token()
+        qtbot.waitUntil(
+            lambda: client.get_registration(token, rid).status.value == "cancelled", timeout=10000
+        )
+        result = appsim.enroll(portal.url, payload)
+        assert result.display_name is None and result.status == 410
+    finally:
+        app.close()

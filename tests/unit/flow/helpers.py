@@ -54,6 +54,7 @@ class MemoryPortal:
     def __init__(self, sess: Session) -> None:
         self.session = sess
         self.renewed: list[uuid.UUID] = []
+        self.cancelled: list[uuid.UUID] = []
 
     def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
         from kiosk.sync.api import PortalAuthError
@@ -65,3 +66,6 @@ class MemoryPortal:
     def renew_enrollment(self, token: str, registration_id: uuid.UUID) -> Enrollment:
         self.renewed.append(registration_id)
         return enrollment(20)
+
+    def cancel_enrollment(self, token: str, registration_id: uuid.UUID) -> None:
+        self.cancelled.append(registration_id)

@@ -185,3 +185,24 @@ def test_step_1_text_reports_every_field_at_once():
         ("employee.error.name_characters", "given_names"),
     ]
     assert d.submit_employee_text("Jan", "Jansen", "01-02-1980") is Step.WID_CHECK
+
+
+def test_stopping_a_live_handover_kills_the_code():
+    d, _, portal = desk()
+    to_review(d)
+    registration = d.register()
+    d.delivered(registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT, enrollment())
+    kill = d.stop_handover()
+    assert d.step is Step.ORGANISATION and d.state.enrollment is None
+    assert portal.cancelled == []  # the I/O runs where the caller chooses
+    kill()
+    assert portal.cancelled == [registration.registration_id]
+
+
+def test_stopping_without_a_live_code_needs_no_portal_call():
+    d, _, _ = desk()
+    d.connectivity(False)
+    to_review(d)
+    d.register()
+    assert d.stop_handover() is None
+    assert d.step is Step.ORGANISATION
