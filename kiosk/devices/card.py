@@ -224,6 +224,12 @@ class _Session:
             if (hresult & 0xFFFFFFFF) in _MAYBE_REMOVED and self._card_gone():
                 raise CardRemoved()
             raise pcsc_error(hresult, during="transmit")
+        if len(response) < 2:
+            # No status word: vpcd (and some contactless drivers) report a card that left
+            # mid-exchange as an empty success; anything else without SW1 SW2 is a failure.
+            if self._card_gone():
+                raise CardRemoved()
+            raise ReaderFailure(code="no status word", during="transmit")
         return bytes(response)
 
     def detect_extended_length(self, setting: str) -> bool:

@@ -64,6 +64,8 @@ SFI_CARD_ACCESS = 0x1C
 SFI_COM = 0x1E
 SFI_SOD = 0x1D
 DATA_GROUPS = (1, 2, 11, 12, 14, 15)
+# The eDL keeps the face in DG6 (ISO/IEC 18013-2 annex C), the same 19794-5 record as DG2.
+EDL_DATA_GROUPS = (1, 6, 11, 12, 14, 15)
 
 # Short APDUs under secure messaging: 0xDF plaintext bytes pad to 224, which with DO'87',
 # DO'99' and DO'8E' still fits a 256-byte response (the chunk size JMRTD uses too).
@@ -314,11 +316,12 @@ def read_document(
         if com is None or sod is None:
             raise UnsupportedProtocol()
         present = set(lds.parse_com(com).data_groups)
-        for number in DATA_GROUPS:
+        wanted = EDL_DATA_GROUPS if is_edl else DATA_GROUPS
+        for index, number in enumerate(wanted):
             if number not in present and number != 1:
                 continue
             if progress is not None:
-                progress(ReadStep.READ_FILES, 0.3 + 0.4 * DATA_GROUPS.index(number) / 6)
+                progress(ReadStep.READ_FILES, 0.3 + 0.4 * index / len(wanted))
             data = read_file(exchange, number, extended=extended)
             if data is not None:
                 files[number] = data
@@ -331,7 +334,8 @@ def read_document(
         document = parse_mrz(str(secret.edl_mrz))
     else:
         document = lds.parse_dg1(files[1], today=now.date())
-    face = parse_dg2(files[2]) if 2 in files else None
+    face_dg = 6 if is_edl else 2
+    face = parse_dg2(files[face_dg]) if face_dg in files else None
 
     with clock.step(ReadStep.PASSIVE_AUTH, 0.75):
         pa_result = pa.passive_authentication(
@@ -340,6 +344,10 @@ def read_document(
     dg_ok = dict(pa_result.dg_ok)
 
     clone_check, clone_method, clone_reason = CloneCheck.NOT_SUPPORTED, None, None
+    if (14 in files or 15 in files) and not pa_result.valid:
+        # The keys for CA/AA are only trusted through PA (9303-11 section 6); without it
+        # a clone check proves nothing, so it is not run.
+        clone_check, clone_reason = CloneCheck.NOT_PERFORMED, "chip_reader.reason.needs_pa"
     with clock.step(ReadStep.CLONE_CHECK, 0.85):
         # Only meaningful for data whose hashes verified: a DG14/DG15 that failed PA is not
         # evidence of anything (9303-11 section 6: the keys are trusted through PA).

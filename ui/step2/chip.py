@@ -127,8 +127,11 @@ class ChipMethod(WidMethodWidget):
         layout.setSpacing(20)
         left = QVBoxLayout()
         left.setSpacing(8)
-        self.instruction = label("pageTitle")
-        self.instruction.setObjectName("chipInstruction")
+        self.instruction = label("chipInstruction")
+        font = self.instruction.font()
+        font.setPointSize(18)
+        font.setBold(True)
+        self.instruction.setFont(font)
         left.addWidget(self.instruction)
         form = QFormLayout()
         self.can = QLineEdit()
@@ -164,11 +167,15 @@ class ChipMethod(WidMethodWidget):
         self.status = label("fieldHint")
         self.status.setObjectName("chipStatus")
         left.addWidget(self.status)
-        self.results = QLabel()
-        self.results.setObjectName("chipResults")
-        self.results.setTextFormat(Qt.TextFormat.RichText)
-        self.results.setWordWrap(True)
-        left.addWidget(self.results)
+        # One label per verification: access, authenticity (PA), clone check (CA/AA).
+        self.result_labels: list[QLabel] = []
+        for name in ("chipAccess", "chipPassiveAuth", "chipCloneCheck"):
+            line = QLabel()
+            line.setObjectName(name)
+            line.setTextFormat(Qt.TextFormat.RichText)
+            line.setWordWrap(True)
+            self.result_labels.append(line)
+            left.addWidget(line)
         self.differences = QLabel()
         self.differences.setObjectName("chipDifferences")
         self.differences.setTextFormat(Qt.TextFormat.RichText)
@@ -234,7 +241,8 @@ class ChipMethod(WidMethodWidget):
         self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
         for field in (self.can, self.doc_number, self.birth, self.expiry):
             field.clear()
-        self.results.clear()
+        for line in self.result_labels:
+            line.clear()
         self.differences.clear()
         self.status.clear()
         self.progress.setValue(0)
@@ -288,7 +296,8 @@ class ChipMethod(WidMethodWidget):
         from kiosk.emrtd.reader import read_document
 
         self.progress.setValue(0)
-        self.results.clear()
+        for line in self.result_labels:
+            line.clear()
         self.differences.clear()
         self.status.setText(tr("chip_reader.ui.reading"))
         now = self._now()
@@ -342,7 +351,8 @@ class ChipMethod(WidMethodWidget):
         else:
             self.photo.setText(tr("chip_reader.ui.no_photo"))
         items = verification_items(result)
-        self.results.setText("<br>".join(_item_html(item) for item in items))
+        for line, item in zip(self.result_labels, items, strict=True):
+            line.setText(_item_html(item))
         try:
             evidence = evidence_from_mrz(result.document, CheckMethod.CHIP)
         except KioskError as exc:
@@ -355,7 +365,10 @@ class ChipMethod(WidMethodWidget):
             photo=_png(image),
             verifications=tuple(items),
         )
-        self._show_differences(self.evidence)
+        self._show_differences(result.document)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # size the new texts now, not on the next layout pass
         if result.genuine:
             self.status.setText(tr("chip_reader.ui.done"))
             self.evidenceReady.emit(self.evidence)
@@ -365,19 +378,26 @@ class ChipMethod(WidMethodWidget):
             self.status.setText(message)
             self.failed.emit(message)
 
-    def _show_differences(self, evidence: WidEvidence) -> None:
+    def _show_differences(self, document: Any) -> None:
+        """Compare DG1 with step 1 (names in MRZ form, 9303 part 3) and highlight each field."""
         employee = self._employee()
         if employee is None:
             self.differences.clear()
             return
-        from kiosk.flow.evidence import compare_with_employee
+        from kiosk.mrz import compare_with_employee
 
-        comparison = compare_with_employee(evidence, employee)
+        comparison = compare_with_employee(document, employee)
+        lines = [
+            _html(
+                tr(d.message_key, **d.params),
+                "#555555" if d.accepted else "#b00020",
+                bold=not d.accepted,
+            )
+            for d in comparison.differences
+        ]
         if comparison.matches:
-            self.differences.setText(_html(tr("chip_reader.ui.matches_step1"), "#1e7b34"))
-            return
-        lines = [tr(d.message_key, **d.params) for d in comparison.differences]
-        self.differences.setText("<br>".join(_html(line, "#b00020", bold=True) for line in lines))
+            lines.insert(0, _html(tr("chip_reader.ui.matches_step1"), "#1e7b34"))
+        self.differences.setText("<br>".join(lines))
 
 
 def verification_items(result: Any) -> list[VerificationItem]:

@@ -28,9 +28,9 @@ import pytest
 
 VPCD_HOST = "127.0.0.1"
 VPCD_BASE_PORT = 35963
-# Slot 1 by default, so a developer's manual emulator on the default port 35963 does not
-# collide with a test run; CI has the machine to itself either way.
-VPCD_SLOT = int(os.environ.get("KIOSK_TEST_VPCD_SLOT", "1"))
+# Slot 0 (port 35963) by default; KIOSK_TEST_VPCD_SLOT=1 moves a run to port 35964 so that
+# two developers' runs on one machine do not place cards in each other's reader.
+VPCD_SLOT = int(os.environ.get("KIOSK_TEST_VPCD_SLOT", "0"))
 STARTUP_DEADLINE_S = 15.0
 CARD_DEADLINE_S = 5.0
 

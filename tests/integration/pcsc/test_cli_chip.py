@@ -1,0 +1,84 @@
+"""``kiosk chip read`` through pcscd + vpcd: output, --json, --photo and exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+
+from kiosk.cli.main import main
+from kiosk.emrtd.dg2 import sniff_format
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["chip", "read", *argv])
+    return code, capsys.readouterr().out
+
+
+def test_genuine_passport_exits_0_with_json_and_photo(pcsc_stack, capsys, tmp_path):
+    photo = tmp_path / "face.img"
+    with pcsc_stack.card("nl_passport_2024") as emu:
+        code, out = run(
+            capsys,
+            "--reader",
+            pcsc_stack.reader,
+            "--mrz",
+            emu.profile.mrz,
+            "--json",
+            "--photo",
+            str(photo),
+        )
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["genuine"] is True
+    assert report["access"]["protocol"] == "PACE"
+    assert report["passive_auth"]["verdict"] == "valid"
+    assert report["clone_check"] == {"method": "CA", "verdict": "valid", "reason": None}
+    assert report["photo"]["written_to"] == str(photo)
+    assert sniff_format(photo.read_bytes()) is not None  # the JPEG / JPEG 2000 as on the chip
+    assert report["apdu_count"] > 0 and report["total_ms"] > 0
+
+
+def test_text_report_in_dutch(pcsc_stack, capsys):
+    with pcsc_stack.card("legacy_bac_passport") as emu:
+        code, out = run(capsys, "--reader", pcsc_stack.reader, "--mrz", emu.profile.mrz)
+    assert code == 0, out
+    assert "Toegang: BAC" in out
+    assert "Echtheid" in out and "het document is echt" in out
+
+
+def test_tampered_document_exits_1(pcsc_stack, capsys):
+    with pcsc_stack.card("bad_dg_hash") as emu:
+        code, out = run(capsys, "--reader", pcsc_stack.reader, "--mrz", emu.profile.mrz, "--json")
+    assert code == 1, out
+    assert json.loads(out)["passive_auth"]["verdict"] == "invalid"
+
+
+def test_wrong_key_exits_2(pcsc_stack, capsys):
+    with pcsc_stack.card("nl_id_card_2019"):
+        code, out = run(
+            capsys,
+            "--reader",
+            pcsc_stack.reader,
+            "--doc",
+            "XX0000000",
+            "--dob",
+            "700101",
+            "--expiry",
+            "300101",
+            "--json",
+        )
+    assert code == 2
+    assert json.loads(out)["error"] == "chip.error.wrong_access_key"
+
+
+def test_no_document_exits_2(pcsc_stack, capsys):
+    code, out = run(
+        capsys, "--reader", pcsc_stack.reader, "--can", "123456", "--wait", "0.5", "--json"
+    )
+    assert code == 2
+    assert json.loads(out)["error"] == "chip_reader.error.no_card"
+
+
+def test_can_with_letters_exits_2(pcsc_stack, capsys):
+    code, out = run(capsys, "--reader", pcsc_stack.reader, "--can", "12a456", "--json")
+    assert code == 2
+    assert json.loads(out)["error"] == "chip_reader.error.can_digits"
