@@ -161,6 +161,7 @@ class MasterList:
     certificates: tuple[x509.Certificate, ...]
     signer: x509.Certificate
     signer_issuer: x509.Certificate
+    unreadable: int = 0  # entries that are not loadable X.509 certificates (skipped)
 
 
 def parse_master_list(data: bytes, trust: TrustStore | None = None) -> MasterList:
@@ -185,7 +186,14 @@ def parse_master_list(data: bytes, trust: TrustStore | None = None) -> MasterLis
             raise TrustImportError()
         content = bytes(encap["content"].contents)
         master = CscaMasterList.load(content, strict=True)
-        certs = [x509.load_der_x509_certificate(c.dump()) for c in master["cert_list"]]
+        certs: list[x509.Certificate] = []
+        unreadable = 0
+        for entry in master["cert_list"]:
+            # One odd certificate (real lists have a few) must not sink the whole list.
+            try:
+                certs.append(x509.load_der_x509_certificate(entry.dump()))
+            except ValueError:
+                unreadable += 1
         signer_info = signed["signer_infos"][0]
         sid = signer_info["sid"]
         embedded = [c.chosen for c in (signed["certificates"] or []) if c.name == "certificate"]
@@ -228,7 +236,7 @@ def parse_master_list(data: bytes, trust: TrustStore | None = None) -> MasterLis
     issuer = anchors.issuer_of(signer)
     if issuer is None:
         raise MasterListSignatureError()
-    return MasterList(tuple(certs), signer, issuer)
+    return MasterList(tuple(certs), signer, issuer, unreadable)
 
 
 @dataclass(frozen=True)
@@ -259,15 +267,18 @@ def import_file(
     target = folder or resource("trust", "csca")
     data = path.read_bytes()
     kind = "certificate"
+    unreadable = 0
     try:
         certs = load_certificates(data)
     except TrustImportError:
         kind = "master_list"
         store = trust if trust is not None else TrustStore.load(target.parent)
-        certs = list(parse_master_list(data, store).certificates)
+        master = parse_master_list(data, store)
+        certs, unreadable = list(master.certificates), master.unreadable
     existing = TrustStore(_folder_certificates(target))
     target.mkdir(parents=True, exist_ok=True)
-    added = duplicates = skipped = 0
+    added = duplicates = 0
+    skipped = unreadable
     seen: set[str] = set()
     for cert in certs:
         fp = fingerprint(cert)

@@ -658,6 +658,7 @@ def build_master_list(
     *,
     label: str = "master list signer",
     tamper: bool = False,
+    junk_entries: Iterable[bytes] = (),
 ) -> bytes:
     """A CSCA master list (ICAO 9303-12: CMS SignedData over CscaMasterList), TEST ONLY.
 
@@ -673,7 +674,8 @@ def build_master_list(
             "cert_list": [
                 asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
                 for c in certificates
-            ],
+            ]
+            + [asn1_x509.Certificate.load(raw) for raw in junk_entries],
         }
     ).dump()
     signed_attrs = cms.CMSAttributes(

@@ -102,3 +102,14 @@ def test_cli_imports_a_single_certificate_and_rejects_bad_files(tmp_path: Path) 
 def test_hostile_master_lists_give_only_typed_errors(data: bytes) -> None:
     with contextlib.suppress(t.TrustImportError, t.MasterListSignatureError):
         t.parse_master_list(data)
+
+
+def test_an_unreadable_entry_is_skipped_not_fatal(tmp_path: Path) -> None:
+    junk = b"\x30\x06\x30\x00\x30\x00\x03\x00"  # a SEQUENCE, but no certificate
+    data = f.build_master_list([f.test_csca().certificate], f.test_csca(), junk_entries=[junk])
+    parsed = t.parse_master_list(data)
+    assert (len(parsed.certificates), parsed.unreadable) == (1, 1)
+    ml = tmp_path / "ml.bin"
+    ml.write_bytes(data)
+    result = t.import_file(ml, tmp_path / "csca")
+    assert (result.kind, result.added, result.skipped) == ("master_list", 1, 1)
