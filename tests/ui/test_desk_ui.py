@@ -332,3 +332,50 @@ def test_chip_photo_is_shown_large_and_wiped(qtbot, desk_app, extension):
     assert wid.photo.pixmap().height() >= 200
     desk_app.window.cancel_button.click()
     assert wid.photo.pixmap().isNull()
+
+
+def test_single_screen_customer_display_covers_the_screen_only_during_handover(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    display = CustomerDisplay(now=lambda: NOW)
+    qtbot.addWidget(display)
+    display.attach_to_screens()
+    assert len(QGuiApplication.screens()) == 1 and not display.has_own_screen()
+    assert not display.isVisible()  # welcome screen stays hidden on a shared screen
+    display.show_enrollment(
+        Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5))
+    )
+    assert display.isVisible()
+    assert display.geometry() == QGuiApplication.primaryScreen().geometry()
+    qtbot.keyClick(display, Qt.Key.Key_Escape)  # the beheerder takes the screen back
+    assert not display.isVisible()
+    display.show_mode(Mode.DONE)
+    assert display.isVisible()
+    display.reset()
+    assert not display.isVisible()
+
+
+def test_with_two_screens_the_customer_display_takes_the_other_one(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = tmp_path / "screens.json"
+    config.write_text(json.dumps({"screens": [
+        {"name": "desk", "x": 0, "y": 0, "width": 1366, "height": 768, "logicalDpi": 96},
+        {"name": "customer", "x": 1366, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96},
+    ]}))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+           "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui.two_screens_probe"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["screens"] == ["customer", "desk"]
+    assert result["visible"] and result["screen"] == "customer"
+    assert result["geometry"] == result["customer"] == [1366, 0, 1920, 1080]
+    assert result["mode"] == "welcome"  # its own screen: the neutral screen is always up
