@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -189,13 +190,15 @@ def run_emulator(
         on_apdu=_log_apdu if trace else None,
     )
     log.info("emulating %s on vpcd %s:%d", emulator.profile.name, host, port)
+    if stop is None:
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a harness stopping us) takes the card away cleanly, like Ctrl-C.
+            signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     emulator.start()
     try:
-        while emulator.running:
-            if stop is not None and stop.wait(0.2):
-                break
-            if stop is None:
-                threading.Event().wait(0.2)
+        while emulator.running and not stop.wait(0.2):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

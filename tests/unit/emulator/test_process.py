@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kiosk.emulator.profile import ChipProfile, load_profile
 from kiosk.emulator.profiles import PROFILES, get_profile
 
@@ -31,7 +33,12 @@ def test_every_named_profile_builds() -> None:
     assert get_profile("removed_after_3").remove_after == 3
 
 
-def test_process_serves_a_saved_profile_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [["kiosk.emulator"], ["kiosk.cli.main", "chip", "emulate"]], ids=["module", "cli"]
+)
+def test_process_serves_a_saved_profile_and_stops_on_sigterm(
+    tmp_path: Path, command: list[str]
+) -> None:
     folder = tmp_path / "edl"
     save = subprocess.run(
         [
@@ -56,7 +63,7 @@ def test_process_serves_a_saved_profile_and_stops_on_sigterm(tmp_path: Path) -> 
     server.settimeout(30)
     port = server.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.emulator", "--port", str(port), "--profile", str(folder)],
+        [sys.executable, "-m", *command, "--port", str(port), "--profile", str(folder)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
