@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from kiosk.emulator.vpcd import DEFAULT_HOST, DEFAULT_PORT
+from kiosk.i18n import tr
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     profile = load_profile(args.profile)
     if args.save:
         profile.save(Path(args.save))
-        print(f"profile {profile.name} written to {args.save}")
+        print(tr("emulator.cli.saved", name=profile.name, folder=args.save))
         return 0
     # SIGTERM and Ctrl-C take the document off the reader and end the process with 0, so a
     # test harness can stop it cleanly; the handler only sets a flag the loop polls.

@@ -56,7 +56,7 @@ def test_process_serves_a_saved_profile_and_stops_on_sigterm(
         timeout=60,
         check=True,
     )
-    assert "written" in save.stdout
+    assert "nl_driving_licence" in save.stdout and str(folder) in save.stdout
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
