@@ -171,10 +171,10 @@ def _format_39794(info: tlv.Tlv | None) -> ImageFormat | None:
 
 
 def _size_39794(info: tlv.Tlv | None) -> tuple[int, int]:
-    # imageSizeBlock [3] { width [0] INTEGER, height [1] INTEGER } (0 when absent)
+    # imageSizeBlock [7] { width [0] INTEGER, height [1] INTEGER } (0 when absent)
     if info is None:
         return 0, 0
-    size = _context(info, 3)
+    size = _context(info, 7)
     if size is None or not size.constructed:
         return 0, 0
     return _small_int(_context(size, 0)) or 0, _small_int(_context(size, 1)) or 0

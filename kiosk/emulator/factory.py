@@ -546,11 +546,11 @@ def facial_record_19794(image: bytes, width: int, height: int, *, jpeg2000: bool
 def face_block_39794(image: bytes, width: int, height: int, *, jpeg2000: bool) -> bytes:
     """An ISO/IEC 39794-5 FaceImageDataBlock ('65') with one 2D representation."""
     e = tlv.encode
-    version = e(0xA0, e(0x80, b"\x03") + e(0x81, b"\x00"))  # generation 3, year
+    version = e(0xA0, e(0x80, b"\x03") + e(0x81, (2019).to_bytes(2, "big")))  # 39794-5:2019
     image_info = e(
         0xA1,
-        e(0xA0, e(0x80, b"\x03" if jpeg2000 else b"\x02"))  # imageDataFormat code
-        + e(0xA3, e(0x80, width.to_bytes(2, "big")) + e(0x81, height.to_bytes(2, "big"))),
+        e(0xA0, e(0x80, b"\x03" if jpeg2000 else b"\x02"))  # imageDataFormat [0] { code [0] }
+        + e(0xA7, e(0x80, width.to_bytes(2, "big")) + e(0x81, height.to_bytes(2, "big"))),
     )
     rep2d = e(0xA0, e(0x80, image) + image_info)
     representation = e(0x30, e(0x80, b"\x01") + e(0xA1, e(0xA0, rep2d)))
