@@ -50,6 +50,9 @@ KNOWN_QUIRKS: dict[str, str] = {
     "leave-card": "leave the card powered on disconnect instead of resetting it",
 }
 
+# How long after an event or a job the device thread stays quick to pick up the next job.
+ACTIVE_PERIOD_S = 2.0
+
 # PC/SC return codes (pcsc-lite pcsclite.h) that mean the card or reader went away.
 _REMOVED = {
     scard.SCARD_W_REMOVED_CARD,
@@ -272,7 +275,8 @@ class PcscCardReader:
         self,
         config: ReaderConfig | None = None,
         *,
-        watch_interval_s: float = 0.05,
+        watch_interval_s: float = 0.1,
+        active_interval_s: float = 0.005,
         name: str = "card-reader",
     ) -> None:
         self.config = config or ReaderConfig()
@@ -281,7 +285,12 @@ class PcscCardReader:
             raise InputError("chip_reader.error.unknown_quirk", quirk=unknown[0])
         if self.config.extended_length not in ("auto", "yes", "no"):
             raise InputError("config.error.value", key="reader.extended_length")
+        # Jobs wait while the thread blocks in SCardGetStatusChange, so right after a card
+        # event or a job (when the next job is likely: the UI reacts to an insertion) the
+        # thread watches in short slices; idle, it blocks longer and costs pcscd nothing.
         self._watch_ms = max(1, int(watch_interval_s * 1000))
+        self._active_ms = max(1, int(active_interval_s * 1000))
+        self._active_until = 0.0
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._listeners: list[CardListener] = []
         self._lock = threading.Lock()
@@ -391,6 +400,7 @@ class PcscCardReader:
             if job is None:
                 return
             self._run_job(job)
+            self._active_until = time.monotonic() + ACTIVE_PERIOD_S
 
     @staticmethod
     def _run_job(job: _Job) -> None:
@@ -440,6 +450,7 @@ class PcscCardReader:
         return (with_card or names)[0]
 
     def _emit(self, event: CardEvent) -> None:
+        self._active_until = time.monotonic() + ACTIVE_PERIOD_S
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -473,7 +484,8 @@ class PcscCardReader:
     def _watch(self) -> None:
         """Wait up to the watch interval for a reader or card change, then report it."""
         try:
-            self._status_change(self._watch_ms)
+            active = time.monotonic() < self._active_until
+            self._status_change(self._active_ms if active else self._watch_ms)
         except PcscUnavailable as exc:
             # pcscd stopped under us: report it, drop the context and try again later.
             self._emit(CardEvent(CardEventKind.SERVICE_LOST, error=exc))
