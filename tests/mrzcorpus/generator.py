@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.mrzcorpus import mrzfmt
+from kiosk.mrz.build import format_edl, format_td1, format_td3
 
 OCRB_FONT = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 KINDS = ("TD1", "TD3", "EDL")
@@ -82,6 +82,7 @@ def _docnum(rng: random.Random) -> str:
 
 
 def _digits(rng: random.Random, n: int) -> str:
+    """``n`` random digits."""
     return "".join(rng.choice(string.digits) for _ in range(n))
 
 
@@ -93,16 +94,22 @@ def random_mrz(kind: str, rng: random.Random) -> tuple[str, ...]:
     nat = rng.choice(["NLD", "NLD", "NLD", "BEL", "DEU", "POL", "TUR"])
     dob, expiry = _date(rng, 1940, 2008), _date(rng, 2026, 2036)
     number = _docnum(rng)
+    names = {"surname": surname.replace("<", " "), "given_names": given.replace("<", " ")}
+    common = {
+        **names, "document_number": number, "birth_date": dob, "sex": sex,
+        "expiry_date": expiry, "nationality": nat,
+    }
     if kind == "TD3":
         personal = _digits(rng, 9) if rng.random() < 0.4 else ""
-        return mrzfmt.td3(
-            "P<", nat, surname, given, number, nat, dob, sex, expiry, personal
-        )
+        text = format_td3(**common, issuing_country=nat, personal_number=personal)
+        return tuple(text.split("\n"))
     if kind == "TD1":
         optional = _digits(rng, 9) if rng.random() < 0.4 else ""
-        return mrzfmt.td1("I<", "NLD", surname, given, number, nat, dob, sex, expiry, optional)
+        return tuple(format_td1(**common, optional_data=optional).split("\n"))
     if kind == "EDL":
-        return mrzfmt.edl("NLD", "".join(rng.choice(_ALNUM) for _ in range(10)), rng)
+        number = "".join(rng.choice(_ALNUM) for _ in range(10))
+        random_data = "".join(rng.choice(_ALNUM) for _ in range(13))
+        return (format_edl(document_number=number, random_data=random_data),)
     raise ValueError(kind)
 
 
