@@ -9,6 +9,7 @@ and enforces the profile's rules (a PACE-only chip refuses BAC).
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec as crypto_ec
@@ -151,8 +152,6 @@ class ChipSecurity:
 
 
 def _random(size: int) -> bytes:
-    import os
-
     return os.urandom(size)
 
 
