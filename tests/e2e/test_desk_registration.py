@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk import appsim
+from kiosk import appsim, i18n
 from kiosk.flow.wizard import Step
 from kiosk.model import CheckMethod
 from kiosk.portal import PortalServer
@@ -182,3 +182,72 @@ def test_stopping_the_handover_kills_the_live_code(qtbot, parts):
         assert result.display_name is None and result.status == 410
     finally:
         app.close()
+
+
+def test_offline_registration_is_queued_plainly_then_delivered(qtbot, tmp_path):
+    """The portal goes down after sign-in: the desk saves, says so plainly, lets the
+    beheerder go on; when the portal is back the worker delivers the queued registration."""
+    from kiosk.sync.backoff import Backoff
+
+    db = tmp_path / "portal.sqlite3"
+    portal = PortalServer(db)
+    portal.seed_demo()
+    portal.start()
+    port = int(portal.url.rsplit(":", 1)[1])
+    client = PortalClient(portal.url, timeout=2.0)
+    store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
+    worker = SyncWorker(
+        store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.3,
+        backoff=Backoff(base_s=0.2, cap_s=0.5), probe_interval_s=0.3,
+    )
+    app = build_desk_app(client, store, worker, method_factories=desk_methods())
+    qtbot.addWidget(app.window)
+    window, desk = app.window, app.desk
+    window.show()
+    worker.start()
+    revived = None
+    try:
+        page = window.pages[Step.SIGN_IN]
+        page.username.edit.setText("demo")
+        page.password.edit.setText("demo")
+        window.primary()
+        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
+        portal.stop()  # the network goes away
+        qtbot.waitUntil(lambda: desk.online is False, timeout=10000)
+        assert window.portal_status.text() == i18n.tr("ui.status.portal_offline")
+
+        window.primary()
+        employee = window.pages[Step.EMPLOYEE]
+        employee.given_names.edit.setText(GIVEN)
+        employee.surname.edit.setText(SURNAME)
+        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+        window.primary()
+        wid = window.pages[Step.WID_CHECK]
+        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+        wid.confirm.setChecked(True)
+        window.primary()
+        window.primary()
+        rid = desk.state.registration_id
+        assert desk.step is Step.REGISTER
+        register = window.pages[Step.REGISTER]
+        assert register.status.text() == i18n.tr("ui.register.saved")
+        assert register.detail.text() == i18n.tr("ui.register.offline")
+        assert app.customer.mode is Mode.QUEUED
+        qtbot.waitUntil(
+            lambda: window.queue_status.text() == i18n.tr("ui.status.queue", pending=1),
+            timeout=5000,
+        )
+        window.primary()  # "Volgende medewerker": the registration stays queued
+        assert desk.step is Step.ORGANISATION
+
+        revived = PortalServer(db, port=port).start()  # the network is back
+        qtbot.waitUntil(lambda: store.item(rid).state is OutboxState.DONE, timeout=15000)
+        qtbot.waitUntil(lambda: desk.online is True, timeout=5000)
+        assert window.queue_status.text() == i18n.tr("ui.status.queue", pending=0)
+    finally:
+        app.close()
+        worker.stop()
+        client.close()
+        store.close()
+        (revived or portal).stop()
