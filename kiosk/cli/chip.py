@@ -238,7 +238,9 @@ def result_text(result: Any, photo_path: str | None = None) -> str:
         ),
         tr(
             "chip_reader.cli.document",
-            kind=doc.document_code,
+            kind=tr(f"chip_reader.doctype.{doc.document_type.value}")
+            if doc.document_type
+            else doc.document_code,
             country=doc.issuing_country,
             number=doc.document_number,
         ),
@@ -272,4 +274,4 @@ def result_text(result: Any, photo_path: str | None = None) -> str:
     if photo_path:
         lines.append(tr("chip_reader.cli.photo_written", path=photo_path))
     lines.append(tr("chip_reader.cli.genuine" if result.genuine else "chip_reader.cli.not_genuine"))
-    return "\n".join(lines) + "\n"
+    return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -129,8 +129,11 @@ def test_differences_with_step_1_are_highlighted(qtbot, chip_stack, artifacts_di
     assert "Janssen" in text and "#b00020" in text  # shown in red
     assert "1990" in text or "22-07-1990" in text
     page.grab().save(str(artifacts_dir / "step2_chip_differences.png"))
+    assert not page.photo.pixmap().isNull()
+    page.stop()  # leaving the page: the photo goes with it
+    assert page.photo.pixmap().isNull()
+    assert page.evidence is None
     page.clear()
-    page.stop()
 
 
 def test_wrong_key_is_reported_in_plain_dutch(qtbot, chip_stack):

@@ -225,7 +225,10 @@ class ChipMethod(WidMethodWidget):
         self.status.setText(tr("chip_reader.ui.waiting"))
 
     def stop(self) -> None:
-        """Stop listening and release the reader."""
+        """Stop listening, release the reader and drop the photo (it lives only on screen)."""
+        self.evidence = None
+        self.photo.clear()
+        self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None

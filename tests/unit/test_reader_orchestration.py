@@ -1,0 +1,138 @@
+"""read_document against the emulator's chips called directly as transports (no pcscd):
+every profile's protocol and verdicts, the fail-closed access rule, privacy of the result,
+progress reporting and accounting. The same reads through pcscd are in
+tests/integration/pcsc/test_read_profiles.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from kiosk.emrtd.access import CanSecret
+from kiosk.emrtd.errors import UnsupportedProtocol, WrongAccessKey
+from kiosk.emrtd.reader import ReadStep, read_document
+from kiosk.emrtd.trust import TrustStore
+from kiosk.emulator.profiles import get_profile
+from kiosk.model import ChipAccess, CloneCheck, PassiveAuth
+from kiosk.mrz import AccessKey, parse_mrz
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def trust():
+    return TrustStore.load()
+
+
+def chip_transport(profile):
+    chip = profile.build_chip()
+    chip.power_on()
+    sent: list[bytes] = []
+
+    def transport(command: bytes) -> bytes:
+        sent.append(command)
+        return chip.transmit(command)
+
+    return transport, sent
+
+
+def read(name, trust, secret=None, **kw):
+    profile = get_profile(name)
+    transport, sent = chip_transport(profile)
+    key = secret if secret is not None else parse_mrz(profile.mrz).access_key
+    result = read_document(
+        transport, key, extended=profile.extended_length, trust_store=trust, now=NOW, **kw
+    )
+    return result, sent, profile
+
+
+@pytest.mark.parametrize(
+    ("name", "access", "pa", "clone", "method"),
+    [
+        ("nl_passport_2024", ChipAccess.PACE, PassiveAuth.VALID, CloneCheck.VALID, "CA"),
+        ("nl_id_card_2019", ChipAccess.PACE, PassiveAuth.VALID, CloneCheck.VALID, "CA"),
+        ("legacy_bac_passport", ChipAccess.BAC, PassiveAuth.VALID, CloneCheck.VALID, "AA"),
+        ("nl_driving_licence", ChipAccess.BAP, PassiveAuth.VALID, CloneCheck.NOT_SUPPORTED, None),
+        ("bad_dg_hash", ChipAccess.PACE, PassiveAuth.INVALID, CloneCheck.VALID, "CA"),
+        ("bad_sod_signature", ChipAccess.PACE, PassiveAuth.INVALID, CloneCheck.NOT_PERFORMED, None),
+        ("unknown_csca", ChipAccess.PACE, PassiveAuth.UNTRUSTED, CloneCheck.VALID, "CA"),
+        ("expired_ds", ChipAccess.PACE, PassiveAuth.UNTRUSTED, CloneCheck.VALID, "CA"),
+        ("clone_aa", ChipAccess.BAC, PassiveAuth.VALID, CloneCheck.INVALID, "AA"),
+        ("clone_ca", ChipAccess.PACE, PassiveAuth.VALID, CloneCheck.INVALID, "CA"),
+    ],
+)
+def test_profiles(trust, name, access, pa, clone, method):
+    result, _, _ = read(name, trust)
+    assert (result.access, result.passive_auth, result.clone_check) == (access, pa, clone)
+    assert result.clone_method == method
+    assert result.genuine is (pa is PassiveAuth.VALID and clone is not CloneCheck.INVALID)
+    assert result.evidence.to_contract()["access"] == access.value
+
+
+def test_reasons_name_the_failure(trust):
+    assert read("bad_dg_hash", trust)[0].passive_auth_reason == "chip.pa.tampered"
+    assert read("expired_ds", trust)[0].passive_auth_reason == "chip.pa.expired_signer"
+    assert read("unknown_csca", trust)[0].passive_auth_reason == "chip.pa.untrusted_signer"
+    assert read("clone_ca", trust)[0].clone_reason == "chip.error.clone_detected"
+
+
+def test_can_opens_a_pace_chip(trust):
+    profile = get_profile("nl_passport_2024")
+    result, _, _ = read("nl_passport_2024", trust, secret=CanSecret(profile.can))
+    assert result.access is ChipAccess.PACE and result.genuine
+
+
+def test_can_on_a_bac_only_chip_is_unsupported_not_a_downgrade(trust):
+    with pytest.raises(UnsupportedProtocol):
+        read("legacy_bac_passport", trust, secret=CanSecret("123456"))
+
+
+def test_wrong_key_on_pace_only_chip_never_tries_bac(trust):
+    wrong = AccessKey.from_fields("XX0000000", "700101", "300101")
+    profile = get_profile("nl_passport_2024")
+    transport, sent = chip_transport(profile)
+    with pytest.raises(WrongAccessKey):
+        read_document(transport, wrong, extended=True, trust_store=trust, now=NOW)
+    assert not {command[1] for command in sent} & {0x84, 0x82}
+
+
+def test_no_bsn_anywhere_in_the_result(trust):
+    from kiosk.cli.chip import result_json, result_text
+
+    result, _, profile = read("nl_id_card_2019", trust)
+    bsn = profile.mrz.splitlines()[0][15:24]
+    assert bsn.isdigit()
+    everything = json.dumps(result_json(result)) + result_text(result) + repr(result)
+    assert bsn not in everything
+    assert not hasattr(result, "files") and not hasattr(result, "raw")
+
+
+def test_progress_and_accounting(trust):
+    seen: list[tuple[ReadStep, float]] = []
+    result, sent, _ = read("nl_passport_2024", trust, progress=lambda s, f: seen.append((s, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert seen[0][0] is ReadStep.CARD_ACCESS and seen[-1][0] is ReadStep.DONE
+    assert result.apdu_count == len(sent) == sum(t.apdus for t in result.timings)
+    assert result.apdu_count <= 40
+    assert [t.step for t in result.timings] == [
+        "card_access",
+        "access_control",
+        "select_application",
+        "read_files",
+        "passive_auth",
+        "clone_check",
+    ]
+
+
+def test_short_apdus_read_the_same_document(trust):
+    profile = get_profile("nl_passport_2024")
+    transport, _sent = chip_transport(profile)
+    key = parse_mrz(profile.mrz).access_key
+    short = read_document(transport, key, extended=False, trust_store=trust, now=NOW)
+    extended, _, _ = read("nl_passport_2024", trust)
+    assert short.genuine and not short.extended_length
+    assert short.face.image == extended.face.image
+    assert short.apdu_count > extended.apdu_count
