@@ -82,3 +82,35 @@ def test_can_with_letters_exits_2(pcsc_stack, capsys):
     code, out = run(capsys, "--reader", pcsc_stack.reader, "--can", "12a456", "--json")
     assert code == 2
     assert json.loads(out)["error"] == "chip_reader.error.can_digits"
+
+
+def test_emulate_subcommand_serves_a_document_to_read(pcsc_stack, capsys):
+    import signal
+    import subprocess
+    import sys
+
+    from kiosk.emulator.profiles import get_profile
+
+    emulate = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli.main",
+            "chip",
+            "emulate",
+            "--port",
+            str(pcsc_stack.port),
+            "--profile",
+            "legacy_bac_passport",
+        ],
+    )
+    try:
+        pcsc_stack.wait_for_card(True, deadline_s=20)
+        mrz = get_profile("legacy_bac_passport").mrz
+        code, out = run(capsys, "--reader", pcsc_stack.reader, "--mrz", mrz, "--json")
+        assert code == 0, out
+        assert json.loads(out)["access"]["protocol"] == "BAC"
+    finally:
+        emulate.send_signal(signal.SIGTERM)
+        assert emulate.wait(timeout=10) == 0
+    pcsc_stack.wait_for_card(False)
