@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.i18n import tr
 from kiosk.model import Enrollment
+from ui.pages.progress import remaining_text
 from ui.qr import QrWidget
 from ui.widgets import label, set_tone
 
@@ -206,7 +207,7 @@ class CustomerDisplay(QWidget):
             self.show_mode(Mode.EXPIRED)
             return
         self.countdown.setText(
-            tr("ui.customer.valid_for", time=f"{seconds // 60}:{seconds % 60:02d}")
+            tr("ui.customer.valid_for", time=remaining_text(self._expires_at, self.now()))
         )
         set_tone(self.countdown, "tone", "warn" if seconds < 60 else "ok")
 

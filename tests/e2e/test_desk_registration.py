@@ -251,3 +251,68 @@ def test_offline_registration_is_queued_plainly_then_delivered(qtbot, tmp_path):
         client.close()
         store.close()
         (revived or portal).stop()
+
+
+def test_offline_with_a_pooled_code_shows_the_qr_at_once(qtbot, tmp_path):
+    """DESIGN.md section 5 "Offline": the QR of a reserved pool code is shown at once; the
+    app gets 425 until the queued registration reaches the portal, then enrolls."""
+    from kiosk.sync.backoff import Backoff
+    from kiosk.sync.pool import CodePool
+
+    db = tmp_path / "portal.sqlite3"
+    portal = PortalServer(db)
+    portal.seed_demo()
+    portal.start()
+    port = int(portal.url.rsplit(":", 1)[1])
+    client = PortalClient(portal.url, timeout=2.0)
+    store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
+    pool = CodePool(store, client, store.device_token, size=2)
+    worker = SyncWorker(
+        store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.3, pool=pool,
+        pool_refill_interval_s=0.2, backoff=Backoff(base_s=0.2, cap_s=0.5), probe_interval_s=0.3,
+    )
+    app = build_desk_app(client, store, worker, pool=pool, method_factories=desk_methods())
+    qtbot.addWidget(app.window)
+    window, desk = app.window, app.desk
+    window.show()
+    worker.start()
+    revived = None
+    try:
+        page = window.pages[Step.SIGN_IN]
+        page.username.edit.setText("demo")
+        page.password.edit.setText("demo")
+        window.primary()
+        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        qtbot.waitUntil(lambda: pool.available() == 2, timeout=10000)
+        portal.stop()
+        qtbot.waitUntil(lambda: desk.online is False, timeout=10000)
+
+        window.primary()
+        employee = window.pages[Step.EMPLOYEE]
+        employee.given_names.edit.setText(GIVEN)
+        employee.surname.edit.setText(SURNAME)
+        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+        window.primary()
+        wid = window.pages[Step.WID_CHECK]
+        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+        wid.confirm.setChecked(True)
+        window.primary()
+        window.primary()
+        rid = desk.state.registration_id
+        assert desk.step is Step.HANDOVER and pool.available() == 1
+        assert app.customer.mode is Mode.QR
+        payload, _, _ = cv2.QRCodeDetector().detectAndDecode(grab_rgb(app.customer))
+        assert payload == desk.state.enrollment.qr_payload
+
+        revived = PortalServer(db, port=port).start()
+        qtbot.waitUntil(lambda: store.item(rid).state is OutboxState.DONE, timeout=15000)
+        result = appsim.enroll(revived.url, payload)
+        assert result.display_name == f"{GIVEN} {SURNAME}"
+        qtbot.waitUntil(lambda: desk.step is Step.DONE, timeout=15000)
+        assert personal_leftovers([window, app.customer], PERSONAL_TEXTS) == []
+    finally:
+        app.close()
+        worker.stop()
+        client.close()
+        store.close()
+        (revived or portal).stop()

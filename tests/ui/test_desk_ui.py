@@ -379,3 +379,13 @@ def test_with_two_screens_the_customer_display_takes_the_other_one(tmp_path):
     assert result["visible"] and result["screen"] == "customer"
     assert result["geometry"] == result["customer"] == [1366, 0, 1920, 1080]
     assert result["mode"] == "welcome"  # its own screen: the neutral screen is always up
+
+
+def test_validity_reads_as_minutes_or_as_a_date_for_pool_codes():
+    from ui.pages.progress import remaining_text
+
+    assert remaining_text(NOW + timedelta(minutes=14, seconds=5), NOW) == "14:05"
+    assert remaining_text(NOW - timedelta(seconds=5), NOW) == "0:00"
+    later = NOW + timedelta(days=7)
+    expected = later.astimezone().strftime("%d-%m-%Y %H:%M")
+    assert remaining_text(later, NOW) == i18n.tr("ui.valid_until", when=expected)

@@ -15,8 +15,11 @@ from ui.widgets import label, set_tone
 
 
 def remaining_text(expires_at: datetime, now: datetime) -> str:
-    """``m:ss`` until ``expires_at`` (0:00 when past)."""
+    """How long a code stays valid: ``m:ss`` for a live code (0:00 when past); for an offline
+    pool code, valid for days, the local date and time it expires (``dd-mm-jjjj hh:mm``)."""
     seconds = max(0, int((expires_at - now).total_seconds()))
+    if seconds >= 3600:
+        return tr("ui.valid_until", when=expires_at.astimezone().strftime("%d-%m-%Y %H:%M"))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
