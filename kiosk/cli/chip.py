@@ -146,6 +146,7 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
         with PcscCardReader(config) as device:
             device.add_listener(on_event)
+            device.call(reader.warm_up)  # PACE tables, while the document is being placed
             if not present.wait(args.wait):
                 raise NoCard()
             result = device.submit(job).result()

@@ -352,6 +352,10 @@ class PcscCardReader:
         """Run ``job(channel)`` on the device thread with the card held exclusively."""
         return self._call(lambda: self._run_session(job, reader))
 
+    def call(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the device thread without a card (e.g. warming crypto tables)."""
+        return self._call(fn)
+
     def card_present(self, reader: str | None = None) -> bool:
         """Return whether a card lies on ``reader`` (default: the configured reader)."""
         return self._call(lambda: self._pick_reader(reader) in self._present).result()

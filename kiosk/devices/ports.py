@@ -80,5 +80,8 @@ class CardReaderPort(Protocol):
     def submit(self, job: Callable[[CardChannel], T], *, reader: str | None = None) -> Future[T]:
         """Run ``job`` on the device thread with the card connected exclusively."""
 
+    def call(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the device thread without touching the card."""
+
     def close(self) -> None:
         """Stop the device thread and release PC/SC."""

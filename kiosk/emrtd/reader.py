@@ -268,6 +268,23 @@ def _file_length(head: bytes) -> int:
     return total
 
 
+# Dutch passports and identity cards since 2022 run PACE on brainpoolP320r1; older ones and
+# many other countries on brainpoolP256r1 (DESIGN.md section 3).
+WARM_CURVES = ("brainpoolP320r1", "brainpoolP256r1")
+
+
+def warm_up(curves: tuple[str, ...] = WARM_CURVES) -> None:
+    """Build the EC fixed-base tables PACE uses, so the first read is as fast as the rest.
+
+    About 20 ms per curve, once per process; the desk runs it on the card device's thread
+    when the chip page opens, before a document is placed.
+    """
+    from kiosk.emrtd import ec
+
+    for name in curves:
+        ec.BY_NAME[name].precompute()
+
+
 def read_document(
     transport: Transport,
     secret: Any,

@@ -222,6 +222,10 @@ class ChipMethod(WidMethodWidget):
             self.failed.emit(exc.translated())
             return
         self._unlisten = self._device.add_listener(self._bridge.card.emit)
+        from kiosk.emrtd.reader import warm_up
+
+        # Build the PACE tables now, on the device thread, while nobody waits for a read.
+        self._device.call(warm_up)
         self.status.setText(tr("chip_reader.ui.waiting"))
 
     def stop(self) -> None:

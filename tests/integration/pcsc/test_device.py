@@ -217,3 +217,7 @@ def test_close_fails_later_jobs(pcsc_stack):
         device.readers()
     time.sleep(0)  # nothing left running: the thread has ended
     assert not device._thread.is_alive()
+
+
+def test_call_runs_on_the_device_thread_without_a_card(card_reader):
+    assert card_reader.call(lambda: threading.current_thread().name).result(5) == "card-reader"
