@@ -168,3 +168,32 @@ def test_tampered_document_gives_no_evidence(qtbot, chip_stack, artifacts_dir):
     page.grab().save(str(artifacts_dir / "step2_chip_tampered.png"))
     page.clear()
     page.stop()
+
+
+def test_without_pcscd_the_page_says_so_and_stays_usable(qtbot):
+    from kiosk.devices.card import PcscUnavailable
+    from ui.step2.chip import ChipMethod
+
+    def no_service(_config):
+        raise PcscUnavailable()
+
+    page = ChipMethod(reader_config=ReaderConfig(), device_factory=no_service)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.failed, timeout=1000) as failed:
+        page.start()
+    assert "pcscd" in failed.args[0]
+    assert page.status.text() == failed.args[0]
+    page.read_now()  # no device: nothing happens, nothing crashes
+    page.stop()
+
+
+def test_retranslates_to_english(qtbot):
+    from kiosk import i18n
+    from ui.step2.chip import ChipMethod
+
+    page = ChipMethod(reader_config=ReaderConfig(), device_factory=lambda _c: None)
+    qtbot.addWidget(page)
+    i18n.set_language("en")
+    page.retranslate()
+    assert page.instruction.text() == "Place the document on the reader"
+    assert page.title() == "Read chip"
