@@ -314,15 +314,16 @@ def read_document(
         # EF.CardAccess lives in the MF and is readable without access control.
         card_access = read_file(_plain(counter, extended), SFI_CARD_ACCESS, extended=extended)
 
+    pace_offered = access.offers_pace(card_access)
     with clock.step(ReadStep.ACCESS_CONTROL, 0.05):
-        if card_access is None:
+        if not pace_offered:
             # BAC/BAP run inside the application (9303-11 section 4.3).
             _plain(counter, extended)(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid)).check()
         channel = access.establish(counter, secret, card_access, extended=extended)
     exchange: Exchange = channel.transmit
 
     with clock.step(ReadStep.SELECT_APPLICATION, 0.25):
-        if card_access is not None:
+        if pace_offered:
             # After PACE the terminal selects the application under SM (9303-11 4.4).
             exchange(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid)).check()
 
@@ -351,14 +352,22 @@ def read_document(
         document = parse_mrz(str(secret.edl_mrz))
     else:
         document = lds.parse_dg1(files[1], today=now.date())
-    face_dg = 6 if is_edl else 2
-    face = parse_dg2(files[face_dg]) if face_dg in files else None
 
     with clock.step(ReadStep.PASSIVE_AUTH, 0.75):
         pa_result = pa.passive_authentication(
             sod, files, trust_store, now=now, issuing_state=document.issuing_country or None
         )
     dg_ok = dict(pa_result.dg_ok)
+
+    # The face is parsed after PA, so a DG2 mangled on the chip shows up as tampered data
+    # (a verdict) rather than as an unreadable chip; an unparsable face is simply absent.
+    face_dg = 6 if is_edl else 2
+    face: FaceImage | None = None
+    if face_dg in files:
+        try:
+            face = parse_dg2(files[face_dg])
+        except ChipProtocolError:
+            face = None
 
     clone_check, clone_method, clone_reason = CloneCheck.NOT_SUPPORTED, None, None
     if (14 in files or 15 in files) and not pa_result.valid:

@@ -136,3 +136,26 @@ def test_short_apdus_read_the_same_document(trust):
     assert short.genuine and not short.extended_length
     assert short.face.image == extended.face.image
     assert short.apdu_count > extended.apdu_count
+
+
+def test_mangled_face_is_tampered_data_not_an_unreadable_chip(trust):
+    profile = get_profile("nl_passport_2024")
+    files = dict(profile.files)
+    files[0x0102] = b"\x75\x05\x7f\x61\x02\x02\x01"  # a DG2 that does not parse
+    transport, _ = chip_transport(profile.with_changes(files=files))
+    key = parse_mrz(profile.mrz).access_key
+    result = read_document(transport, key, extended=True, trust_store=trust, now=NOW)
+    assert result.passive_auth is PassiveAuth.INVALID
+    assert result.face is None
+    assert not result.genuine
+
+
+def test_card_access_without_pace_info_means_bac_inside_the_application(trust):
+    # EF.CardAccess may exist without a PACEInfo (an empty SET here): BAC, app selected first.
+    profile = get_profile("legacy_bac_passport")
+    changed = profile.with_changes(mf_files={0x011C: b"\x31\x00"})
+    transport, sent = chip_transport(changed)
+    key = parse_mrz(profile.mrz).access_key
+    result = read_document(transport, key, extended=False, trust_store=trust, now=NOW)
+    assert result.access is ChipAccess.BAC and result.genuine
+    assert sent[1][:4] == bytes.fromhex("00A4040C")  # SELECT AID in plain before BAC
