@@ -47,6 +47,7 @@ class SyncBridge(QObject):
         self.worker = worker
         self.status = status
         self._followed: uuid.UUID | None = None
+        self._followed_code: str | None = None
         self.event.connect(self._apply, Qt.ConnectionType.QueuedConnection)
         self._remove_listener: Callable[[], None] = worker.add_listener(self.event.emit)
         self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
@@ -59,8 +60,15 @@ class SyncBridge(QObject):
 
     def _wizard_changed(self, wizard: Wizard) -> None:
         current = wizard.state.registration_id
+        enrollment = wizard.state.enrollment
+        code = enrollment.code if enrollment is not None else None
         if current == self._followed:
+            if current is not None and code != self._followed_code:
+                # A renewed code: the worker stopped following at "expired"; follow again.
+                self._followed_code = code
+                self.worker.watch(current)
             return
+        self._followed_code = code
         if self._followed is not None:
             self.worker.unwatch(self._followed)
         self._followed = current

@@ -262,16 +262,28 @@ class DeskSession:
         self.wizard.notify()
         self._advance()
 
-    def renew_enrollment(self) -> Enrollment:
-        """A new QR for the current registration (the old code dies); needs the beheerder's
-        session. Blocking I/O on a loopback or LAN portal."""
+    def request_renewal(self) -> Callable[[], Enrollment]:
+        """The portal call that makes a new QR for the current registration (the old code
+        dies), for the caller to run off the UI thread; apply its answer with
+        :meth:`accept_renewal`. Needs the beheerder's session."""
         state = self.state
         if state.session is None or state.registration_id is None:
             raise FlowBlocked([InputError("flow.error.not_saved")])
-        enrollment = self.portal.renew_enrollment(state.session.access_token, state.registration_id)
-        state.enrollment = enrollment
-        state.status = RegistrationStatus.PENDING_ENROLLMENT
+        token, rid, portal = state.session.access_token, state.registration_id, self.portal
+        return lambda: portal.renew_enrollment(token, rid)
+
+    def accept_renewal(self, enrollment: Enrollment) -> None:
+        """Show the renewed code (ignored when the desk moved on meanwhile)."""
+        if self.step is not Step.HANDOVER:
+            return
+        self.state.enrollment = enrollment
+        self.state.status = RegistrationStatus.PENDING_ENROLLMENT
         self.wizard.notify()
+
+    def renew_enrollment(self) -> Enrollment:
+        """:meth:`request_renewal` and :meth:`accept_renewal` in one blocking call."""
+        enrollment = self.request_renewal()()
+        self.accept_renewal(enrollment)
         return enrollment
 
     # -- leaving --------------------------------------------------------------------

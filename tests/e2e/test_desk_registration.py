@@ -316,3 +316,60 @@ def test_offline_with_a_pooled_code_shows_the_qr_at_once(qtbot, tmp_path):
         client.close()
         store.close()
         (revived or portal).stop()
+
+
+def test_an_expired_code_is_renewed_from_the_desk(qtbot, tmp_path):
+    from datetime import timedelta
+
+    portal = PortalServer(tmp_path / "portal.sqlite3", code_ttl=timedelta(seconds=2))
+    portal.seed_demo()
+    portal.start()
+    client = PortalClient(portal.url)
+    store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
+    worker = SyncWorker(store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.3)
+    app = build_desk_app(client, store, worker, method_factories=desk_methods())
+    qtbot.addWidget(app.window)
+    window, desk = app.window, app.desk
+    window.show()
+    worker.start()
+    try:
+        page = window.pages[Step.SIGN_IN]
+        page.username.edit.setText("demo")
+        page.password.edit.setText("demo")
+        window.primary()
+        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
+        window.primary()
+        employee = window.pages[Step.EMPLOYEE]
+        employee.given_names.edit.setText(GIVEN)
+        employee.surname.edit.setText(SURNAME)
+        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+        window.primary()
+        wid = window.pages[Step.WID_CHECK]
+        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+        wid.confirm.setChecked(True)
+        window.primary()
+        window.primary()
+        qtbot.waitUntil(lambda: desk.step is Step.HANDOVER, timeout=15000)
+        old = desk.state.enrollment.qr_payload
+        # The code runs out: both screens say so and the desk offers a new one.
+        qtbot.waitUntil(lambda: app.customer.mode is Mode.EXPIRED, timeout=10000)
+        qtbot.waitUntil(
+            lambda: window.primary_button.text() == i18n.tr("ui.handover.renew"), timeout=5000
+        )
+        window.primary()
+        qtbot.waitUntil(
+            lambda: app.customer.mode is Mode.QR and app.customer.qr_payload() != old,
+            timeout=10000,
+        )
+        new, _, _ = cv2.QRCodeDetector().detectAndDecode(grab_rgb(app.customer))
+        assert new == app.customer.qr_payload()
+        assert appsim.enroll(portal.url, old).status == 410  # the old code died
+        assert appsim.enroll(portal.url, new).display_name == f"{GIVEN} {SURNAME}"
+        qtbot.waitUntil(lambda: desk.step is Step.DONE, timeout=15000)
+    finally:
+        app.close()
+        worker.stop()
+        client.close()
+        store.close()
+        portal.stop()

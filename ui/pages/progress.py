@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.wizard import Delivery, Step
 from kiosk.i18n import tr
 from kiosk.model import RegistrationStatus
 from ui.pages.base import Page
+from ui.tasks import Task
 from ui.widgets import label, set_tone
 
 
@@ -83,6 +86,7 @@ class HandoverPage(Page):
 
     def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(desk, parent)
+        self.task: Task | None = None
         self.status = label("bigStatus")
         self.countdown = label("pageIntro")
         self.countdown.setObjectName("countdown")
@@ -124,10 +128,28 @@ class HandoverPage(Page):
                 left = remaining_text(state.enrollment.expires_at, self.desk.now())
                 self.countdown.setText(tr("ui.handover.valid_for", time=left))
 
+    def primary_enabled(self) -> bool:
+        """Not while a renewal is under way."""
+        return self.task is None
+
     def submit(self) -> None:
-        """Renew an expired code."""
-        if self._expired():
-            self.desk.renew_enrollment()
+        """Renew an expired code (the portal call runs off the Qt thread)."""
+        if not self._expired() or self.task is not None:
+            return
+        self.show_error("")
+        self.task = Task(self.desk.request_renewal())
+        self.task.start(self._renewed, self._renew_failed)
+        self.changed.emit()
+
+    def _renewed(self, enrollment: Any) -> None:
+        self.task = None
+        self.desk.accept_renewal(enrollment)
+        self.changed.emit()
+
+    def _renew_failed(self, exc: Any) -> None:
+        self.task = None
+        self.show_error(exc.translated() if isinstance(exc, KioskError) else tr("error.unexpected"))
+        self.changed.emit()
 
 
 class DonePage(Page):
