@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
     def primary(self) -> None:
         """The primary button or Enter: the page's action."""
         page = self.page
-        if not self.primary_button.isVisible() or not self.primary_button.isEnabled():
+        if self.primary_button.isHidden() or not self.primary_button.isEnabled():
             return
         try:
             page.submit()

@@ -389,3 +389,21 @@ def test_validity_reads_as_minutes_or_as_a_date_for_pool_codes():
     later = NOW + timedelta(days=7)
     expected = later.astimezone().strftime("%d-%m-%Y %H:%M")
     assert remaining_text(later, NOW) == i18n.tr("ui.valid_until", when=expected)
+
+
+def test_a_refused_registration_is_shown_with_its_reason(qtbot, desk_app):
+    from kiosk.sync.api import PortalRejected
+
+    wid = fill_to_wid_check(qtbot, desk_app)
+    wid.confirm.setChecked(True)
+    desk_app.window.primary()
+    desk_app.window.primary()
+    rid = desk_app.desk.state.registration_id
+    refusal = PortalRejected(422, "unknown field")
+    desk_app.desk.delivery_failed(rid, refusal)
+    page = desk_app.window.pages[Step.REGISTER]
+    assert page.detail.text() == i18n.tr("ui.register.failed", reason=refusal.translated())
+    assert page.status.property("tone") == "error"
+    assert desk_app.window.primary_button.text() == i18n.tr("ui.nav.new_registration")
+    desk_app.window.set_portal_status(True, pending=0, dead=1)
+    assert i18n.tr("ui.status.dead", dead=1) in desk_app.window.queue_status.text()

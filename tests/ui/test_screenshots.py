@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from kiosk.flow.wizard import Step
 from kiosk.model import CheckMethod, Enrollment
@@ -29,8 +30,11 @@ def desk_app(qtbot, client, store):
 
 def shoot(widget, artifacts_dir, name):
     for width, height in SIZES:
+        if widget.isFullScreen():
+            widget.showNormal()  # the customer display: sized by hand for the screenshot
         widget.resize(width, height)
         widget.show()
+        QApplication.processEvents()  # let the layouts settle at the new size
         pixmap = widget.grab()
         assert pixmap.width() == width and pixmap.height() == height
         assert pixmap.save(str(artifacts_dir / f"{name}-{width}x{height}.png"))
@@ -99,3 +103,26 @@ def test_screenshot_every_page(qtbot, desk_app, artifacts_dir):
                        (Mode.EXPIRED, "c5-customer-expired")):
         app.customer.show_mode(mode)
         shoot(app.customer, artifacts_dir, name)
+
+
+def test_screenshot_english(qtbot, desk_app, artifacts_dir):
+    from kiosk import i18n
+
+    app, window = desk_app, desk_app.window
+    window.language_button.click()
+    assert i18n.language() == "en"
+    sign_in(qtbot, app)
+    window.primary()
+    page = window.pages[Step.EMPLOYEE]
+    qtbot.keyClicks(page.given_names.edit, GIVEN)
+    qtbot.keyClicks(page.surname.edit, SURNAME)
+    qtbot.keyClicks(page.date_of_birth.edit, BORN.strftime("%d-%m-%Y"))
+    window.primary()
+    wid = window.pages[Step.WID_CHECK]
+    wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+    shoot(window, artifacts_dir, "en-04-wid-check")
+    enrollment = Enrollment(
+        "CODE2", "zorgid://enroll/v1?c=CODE2", datetime.now(UTC) + timedelta(minutes=10)
+    )
+    app.customer.show_enrollment(enrollment)
+    shoot(app.customer, artifacts_dir, "en-c2-customer-qr")

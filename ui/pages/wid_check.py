@@ -219,8 +219,8 @@ class WidCheckPage(Page):
         self.confirm.toggled.connect(self._confirm_toggled)
         right.addWidget(self.confirm, 1, 0, 1, 2)
         right.setColumnStretch(0, 1)
-        body.addLayout(left, 1)
-        body.addWidget(panel, 1)
+        body.addLayout(left, 5)
+        body.addWidget(panel, 6)
         self.outer.addLayout(body, 1)
         if self.methods:
             self.method_buttons.button(0).setChecked(True)
