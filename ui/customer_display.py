@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent, QScreen
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -41,6 +41,31 @@ STEPS = (
     ("6", "ui.customer.step6.title", "ui.customer.step6.text"),
     ("7", "ui.customer.step7.title", "ui.customer.step7.text"),
 )
+
+
+#: Type sizes (px) of the customer display at 1366x768; scaled with the screen.
+_SIZES = {
+    "customerTitle": 40,
+    "customerText": 26,
+    "customerStepTitle": 24,
+    "customerStepText": 20,
+    "countdown": 26,
+}
+
+
+def scaled_stylesheet(factor: float) -> str:
+    """Font sizes of the customer display's labels multiplied by ``factor``."""
+    rules = [
+        f"QLabel#{name} {{ font-size: {round(size * factor)}px; }}"
+        for name, size in _SIZES.items()
+    ]
+    badge = round(44 * factor)
+    rules.append(
+        f"QLabel#customerStepNumber {{ font-size: {round(26 * factor)}px;"
+        f" min-width: {badge}px; max-width: {badge}px; min-height: {badge}px;"
+        f" max-height: {badge}px; border-radius: {badge // 2}px; }}"
+    )
+    return "\n".join(rules)
 
 
 class Mode(StrEnum):
@@ -104,6 +129,7 @@ class CustomerDisplay(QWidget):
         self.handing_over = False
         self._expires_at: datetime | None = None
         self._payload: str | None = None
+        self._scale = 0.0
         self.pages = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(56, 40, 56, 40)
@@ -210,6 +236,15 @@ class CustomerDisplay(QWidget):
             tr("ui.customer.valid_for", time=remaining_text(self._expires_at, self.now()))
         )
         set_tone(self.countdown, "tone", "warn" if seconds < 60 else "ok")
+
+    # -- size -------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Scale the type with the screen: the employee reads it from a step away."""
+        super().resizeEvent(event)
+        factor = max(0.8, min(self.width() / 1366, self.height() / 768))
+        if abs(factor - self._scale) > 0.01:
+            self._scale = factor
+            self.setStyleSheet(scaled_stylesheet(factor))
 
     # -- placement --------------------------------------------------------------------
     def attach_to_screens(self) -> None:
