@@ -407,3 +407,21 @@ def test_a_refused_registration_is_shown_with_its_reason(qtbot, desk_app):
     assert desk_app.window.primary_button.text() == i18n.tr("ui.nav.new_registration")
     desk_app.window.set_portal_status(True, pending=0, dead=1)
     assert i18n.tr("ui.status.dead", dead=1) in desk_app.window.queue_status.text()
+
+
+def test_methods_get_step_1_and_the_clock_when_they_ask(qtbot, desk_app):
+    from ui.pages.wid_check import WidCheckPage
+    from ui.step2.typed_mrz import TypedMrzMethod
+
+    seen = {}
+
+    class Asking(TypedMrzMethod):
+        def __init__(self, parent=None, *, employee, now):
+            super().__init__(parent)
+            seen["employee"], seen["now"] = employee, now
+
+    page = WidCheckPage(desk_app.desk, factories=[Asking, TypedMrzMethod])
+    qtbot.addWidget(page)
+    fill_to_wid_check(qtbot, desk_app)
+    assert seen["employee"]().surname == SURNAME
+    assert seen["now"] is desk_app.desk.now

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import cv2
 import numpy as np
 from PySide6.QtCore import Qt
@@ -183,7 +186,7 @@ class WidCheckPage(Page):
         self.method_stack = QStackedWidget()
         self.methods: list[WidMethodWidget] = []
         for index, factory in enumerate(factories or default_factories()):
-            method = factory(None)
+            method = factory(None, **self._context_for(factory))
             method.evidenceReady.connect(self._evidence)
             method.failed.connect(self._failed)
             self.methods.append(method)
@@ -224,6 +227,20 @@ class WidCheckPage(Page):
         self.outer.addLayout(body, 1)
         if self.methods:
             self.method_buttons.button(0).setChecked(True)
+
+    def _context_for(self, factory: MethodFactory) -> dict[str, Any]:
+        """Keyword arguments a method factory asks for by name: ``employee`` (a callable
+        returning step 1's :class:`~kiosk.model.Employee`, for highlighting differences) and
+        ``now`` (the desk's clock)."""
+        try:
+            wanted = inspect.signature(factory).parameters
+        except (TypeError, ValueError):
+            return {}
+        offered: dict[str, Any] = {
+            "employee": lambda: self.desk.state.employee,
+            "now": self.desk.now,
+        }
+        return {name: value for name, value in offered.items() if name in wanted}
 
     def retranslate(self) -> None:
         """Apply texts."""

@@ -19,8 +19,10 @@ Contract for implementers:
 * :meth:`retranslate` re-applies every visible text after a language switch.
 * Device work runs in the method's own worker thread (DESIGN.md section 9); results reach the
   widget through queued signals, never by touching widgets from another thread.
-* To register a method, add a factory to :data:`ui.step2.registry.METHOD_FACTORIES` (or pass
-  factories to the step-2 page).
+* Registration: a factory (usually the class) in :func:`ui.step2.registry.default_factories`,
+  called as ``factory(parent, **context)``. The page passes, by keyword and only when the
+  factory's signature names them, ``employee`` (a callable returning step 1's
+  :class:`kiosk.model.Employee` or None) and ``now`` (the desk's clock).
 """
 
 from __future__ import annotations
