@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
         self._online: bool | None = None
         self._background: list[Task] = []
+        self._shut_down = False
         self._pending = 0
         self._dead = 0
         # Idle timeout: any key, click or touch anywhere restarts it (DESIGN.md section 7).
@@ -380,8 +381,8 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Restart the idle timer on any user activity in the application."""
-        if event.type() in _ACTIVITY and self.idle.isActive():
-            self.idle.start()
+        if event.type() in _ACTIVITY and not self._shut_down:
+            self.idle.start()  # (re)start: after a timeout the next person's first key counts
         return False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -401,6 +402,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Detach from the wizard, the language and the application (idempotent)."""
+        self._shut_down = True
         self._unsubscribe()
         self._unlisten()
         self.idle.stop()

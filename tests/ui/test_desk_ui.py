@@ -149,7 +149,7 @@ def test_cancel_wipes_every_widget(qtbot, desk_app):
 
 def test_idle_timeout_wipes_and_signs_out(qtbot, client, store):
     app = build_desk_app(
-        client, store, None, idle_timeout_s=0.3, method_factories=desk_methods()
+        client, store, None, idle_timeout_s=1.0, method_factories=desk_methods()
     )
     qtbot.addWidget(app.window)
     try:
@@ -160,6 +160,13 @@ def test_idle_timeout_wipes_and_signs_out(qtbot, client, store):
         assert app.desk.state.session is None
         assert personal_leftovers([app.window, app.customer], PERSONAL_TEXTS) == []
         assert app.window.pages[Step.SIGN_IN].username.text() == ""
+        # The next beheerder's activity arms the timer again.
+        assert not app.window.idle.isActive()
+        qtbot.keyClicks(app.window.pages[Step.SIGN_IN].username.edit, "demo")
+        assert app.window.idle.isActive()
+        fill_to_wid_check(qtbot, app)
+        qtbot.waitUntil(lambda: app.desk.step is Step.SIGN_IN, timeout=5000)
+        assert personal_leftovers([app.window, app.customer], PERSONAL_TEXTS) == []
     finally:
         app.close()
 
