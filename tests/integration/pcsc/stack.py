@@ -126,6 +126,18 @@ class PcscStack:
                 self.process.wait(timeout=5)
 
 
+def _die_with_parent() -> None:
+    """In the child: have Linux SIGTERM it when the test process dies (prctl PR_SET_PDEATHSIG).
+
+    A test run killed by a timeout must not leave its pcscd behind for the next run.
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 def start_stack(slot: int = VPCD_SLOT) -> PcscStack:
     """Make sure pcscd runs with the vpcd reader; start pcscd ourselves if needed."""
     skip_unless_linux()
@@ -143,7 +155,9 @@ def start_stack(slot: int = VPCD_SLOT) -> PcscStack:
         subprocess.run(["install", "-d", "/run/pcscd"], check=True)
         handle, name = tempfile.mkstemp(prefix="pcscd-", suffix=".log")
         log_path = Path(name)
-        process = subprocess.Popen([pcscd, "-f"], stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [pcscd, "-f"], stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
         os.close(handle)
     deadline = time.monotonic() + STARTUP_DEADLINE_S
     reader = ""
