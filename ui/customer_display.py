@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent, QScreen
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QResizeEvent, QScreen
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -130,6 +130,8 @@ class CustomerDisplay(QWidget):
         self._expires_at: datetime | None = None
         self._payload: str | None = None
         self._scale = 0.0
+        #: How long "Gelukt!" covers a shared screen before the desk shows again.
+        self.done_linger_ms = 8000
         self.pages = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(56, 40, 56, 40)
@@ -209,7 +211,10 @@ class CustomerDisplay(QWidget):
         return self._payload
 
     def show_mode(self, mode: Mode) -> None:
-        """Show a message screen (welcome, queued, expired, done); the QR is wiped."""
+        """Show a message screen (welcome, queued, expired, done); the QR is wiped.
+
+        On a shared screen "done" stays up for :attr:`done_linger_ms`, then the desk is
+        visible again."""
         self.mode = mode
         self.qr.set_payload(None)
         self._payload = None
@@ -219,6 +224,8 @@ class CustomerDisplay(QWidget):
         self._apply_message()
         self.pages.setCurrentIndex(0)
         self.hand_over(mode in (Mode.QUEUED, Mode.EXPIRED, Mode.DONE))
+        if mode is Mode.DONE:
+            QTimer.singleShot(self.done_linger_ms, self._linger_over)
 
     def reset(self) -> None:
         """Back to the neutral welcome screen (cancel, done, idle timeout)."""
@@ -303,3 +310,15 @@ class CustomerDisplay(QWidget):
             self.hide()
             return
         super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on a shared screen gives it back to the beheerder, except while the QR is
+        up (an accidental click must not hide the code being scanned)."""
+        if self.mode is not Mode.QR and not self.has_own_screen():
+            self.hide()
+            return
+        super().mousePressEvent(event)
+
+    def _linger_over(self) -> None:
+        if self.mode is Mode.DONE and not self.has_own_screen():
+            self.hide()

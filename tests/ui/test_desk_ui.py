@@ -356,8 +356,18 @@ def test_single_screen_customer_display_covers_the_screen_only_during_handover(q
     assert display.geometry() == QGuiApplication.primaryScreen().geometry()
     qtbot.keyClick(display, Qt.Key.Key_Escape)  # the beheerder takes the screen back
     assert not display.isVisible()
+    display.show_enrollment(
+        Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5))
+    )
+    qtbot.mouseClick(display, Qt.MouseButton.LeftButton)
+    assert display.isVisible()  # a stray click never hides a QR being scanned
+    display.done_linger_ms = 50
     display.show_mode(Mode.DONE)
     assert display.isVisible()
+    qtbot.waitUntil(lambda: not display.isVisible(), timeout=2000)  # the desk shows again
+    display.show_mode(Mode.EXPIRED)
+    qtbot.mouseClick(display, Qt.MouseButton.LeftButton)
+    assert not display.isVisible()
     display.reset()
     assert not display.isVisible()
 
