@@ -28,6 +28,7 @@ group bytes are dropped as soon as passive authentication has hashed them.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable
@@ -347,9 +348,19 @@ def read_document(
             raise UnsupportedProtocol()
 
     if is_edl:
-        # The eDL's DG1 holds demographic data, not an MRZ (ISO/IEC 18013-2 annex C); the
-        # document identity comes from the one-line MRZ that opened the chip with BAP.
-        document = parse_mrz(str(secret.edl_mrz))
+        # The eDL's DG1 holds demographic data, not an MRZ (ISO/IEC 18013-2 annex C): the
+        # document number and country come from the one-line MRZ that opened the chip, the
+        # names and dates (which that MRZ lacks) from DG1.
+        mrz = parse_mrz(str(secret.edl_mrz))
+        demographics = lds.parse_edl_dg1(files[1])
+        document = dataclasses.replace(
+            mrz,
+            surname=demographics.surname or "",
+            given_names=demographics.given_names or "",
+            birth_date=demographics.birth_date,
+            expiry_date=mrz.expiry_date or demographics.expiry_date,
+            issuing_country=mrz.issuing_country or demographics.issuing_country or "",
+        )
     else:
         document = lds.parse_dg1(files[1], today=now.date())
 

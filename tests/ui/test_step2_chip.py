@@ -197,3 +197,28 @@ def test_retranslates_to_english(qtbot):
     page.retranslate()
     assert page.instruction.text() == "Place the document on the reader"
     assert page.title() == "Read chip"
+
+
+def test_driving_licence_with_its_one_line_mrz(qtbot, chip_stack, artifacts_dir):
+    from kiosk.emulator.profiles import get_profile
+    from kiosk.model import DocumentType
+
+    employee = Employee(given_names="Daan", surname="Visser", date_of_birth=date(1995, 1, 9))
+    page = make_page(qtbot, chip_stack, employee)
+    page.edl_mrz.setText(get_profile("nl_driving_licence").mrz)
+    outcomes: list[object] = []
+    page.evidenceReady.connect(outcomes.append)
+    page.failed.connect(outcomes.append)
+    with chip_stack.card("nl_driving_licence"):
+        qtbot.waitUntil(lambda: bool(outcomes), timeout=30_000)
+    evidence = outcomes[0]
+    assert not isinstance(evidence, str), evidence
+    assert evidence.document_type is DocumentType.DRIVING_LICENCE
+    assert evidence.chip.access.value == "BAP"
+    assert (evidence.surname, evidence.birth_date) == ("Visser", date(1995, 1, 9))
+    assert "overeen met stap 1" in page.differences.text()
+    assert not page.photo.pixmap().isNull()  # the eDL face from DG6
+    page.grab().save(str(artifacts_dir / "step2_chip_driving_licence.png"))
+    page.clear()
+    assert page.edl_mrz.text() == ""
+    page.stop()

@@ -159,3 +159,14 @@ def test_card_access_without_pace_info_means_bac_inside_the_application(trust):
     result = read_document(transport, key, extended=False, trust_store=trust, now=NOW)
     assert result.access is ChipAccess.BAC and result.genuine
     assert sent[1][:4] == bytes.fromhex("00A4040C")  # SELECT AID in plain before BAC
+
+
+def test_driving_licence_names_come_from_dg1_and_identity_from_the_mrz(trust):
+    import datetime as dt
+
+    result, _, profile = read("nl_driving_licence", trust)
+    doc = result.document
+    assert doc.document_number == parse_mrz(profile.mrz).document_number
+    assert (doc.surname, doc.given_names, doc.birth_date) == ("Visser", "Daan", dt.date(1995, 1, 9))
+    assert doc.expiry_date is not None
+    assert result.face is not None  # DG6

@@ -44,7 +44,8 @@ from kiosk.devices.ports import CardChannel, CardEvent, CardEventKind, CardReade
 from kiosk.errors import InputError, KioskError
 from kiosk.flow.evidence import VerificationItem, WidEvidence, evidence_from_mrz
 from kiosk.i18n import tr
-from kiosk.model import CheckMethod, CloneCheck, Employee, PassiveAuth
+from kiosk.model import CheckMethod, CloneCheck, DocumentType, Employee, PassiveAuth
+from kiosk.mrz import MrzFormat, MrzResult
 from ui.step2.base import WidMethodWidget
 from ui.widgets import label
 
@@ -146,6 +147,10 @@ class ChipMethod(WidMethodWidget):
         self.expiry = QLineEdit()
         self.expiry.setObjectName("chipExpiryDate")
         self.expiry.setMaxLength(6)
+        self.edl_mrz = QLineEdit()
+        self.edl_mrz.setObjectName("chipEdlMrz")
+        self.edl_mrz.setMaxLength(30)
+        self.edl_caption = QLabel()
         self.can_caption = QLabel()
         self.doc_caption = QLabel()
         self.birth_caption = QLabel()
@@ -154,6 +159,7 @@ class ChipMethod(WidMethodWidget):
         form.addRow(self.doc_caption, self.doc_number)
         form.addRow(self.birth_caption, self.birth)
         form.addRow(self.expiry_caption, self.expiry)
+        form.addRow(self.edl_caption, self.edl_mrz)
         left.addLayout(form)
         self.read_button = QPushButton()
         self.read_button.setObjectName("chipRead")
@@ -201,6 +207,7 @@ class ChipMethod(WidMethodWidget):
         self.doc_caption.setText(tr("chip_reader.ui.document_number"))
         self.birth_caption.setText(tr("chip_reader.ui.birth_date"))
         self.expiry_caption.setText(tr("chip_reader.ui.expiry_date"))
+        self.edl_caption.setText(tr("chip_reader.ui.edl_mrz"))
         self.read_button.setText(tr("chip_reader.ui.read"))
         if self.photo.pixmap().isNull():
             self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
@@ -246,7 +253,7 @@ class ChipMethod(WidMethodWidget):
         self.evidence = None
         self.photo.clear()
         self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
-        for field in (self.can, self.doc_number, self.birth, self.expiry):
+        for field in (self.can, self.doc_number, self.birth, self.expiry, self.edl_mrz):
             field.clear()
         for line in self.result_labels:
             line.clear()
@@ -264,6 +271,15 @@ class ChipMethod(WidMethodWidget):
             if not (can.isdigit() and len(can) == 6):
                 raise InputError("chip_reader.error.can_digits")
             return access.CanSecret(can)
+        edl = self.edl_mrz.text().strip().upper()
+        if edl:
+            # A driving licence opens with BAP from its one-line MRZ (ISO/IEC 18013-3).
+            from kiosk.mrz import parse_mrz
+
+            parsed = parse_mrz(edl)
+            if parsed.access_key is None or not parsed.valid:
+                raise InputError("chip_reader.error.mrz_invalid")
+            return parsed.access_key
         fields = (self.doc_number.text(), self.birth.text(), self.expiry.text())
         if not all(f.strip() for f in fields):
             raise InputError("chip_reader.error.doc_fields")
@@ -286,6 +302,8 @@ class ChipMethod(WidMethodWidget):
             self.status.setText(event.error.translated())
 
     def _key_complete(self) -> bool:
+        if self.edl_mrz.text().strip():
+            return len(self.edl_mrz.text().strip()) == 30
         if self.can.text().strip():
             return len(self.can.text().strip()) == 6
         return all(f.text().strip() for f in (self.doc_number, self.birth, self.expiry))
@@ -361,7 +379,7 @@ class ChipMethod(WidMethodWidget):
         for line, item in zip(self.result_labels, items, strict=True):
             line.setText(_item_html(item))
         try:
-            evidence = evidence_from_mrz(result.document, CheckMethod.CHIP)
+            evidence = _evidence(result.document)
         except KioskError as exc:
             self.status.setText(exc.translated())
             self.failed.emit(exc.translated())
@@ -391,6 +409,19 @@ class ChipMethod(WidMethodWidget):
         if employee is None:
             self.differences.clear()
             return
+        if document.format is MrzFormat.EDL and self.evidence is not None:
+            # The eDL's names come from its DG1, not from an MRZ: compare the evidence.
+            from kiosk.flow.evidence import compare_with_employee as compare_evidence
+
+            found = compare_evidence(self.evidence, employee)
+            self.differences.setText(
+                "<br>".join(
+                    _html(tr(d.message_key, **d.params), "#b00020", bold=True)
+                    for d in found.differences
+                )
+                or _html(tr("chip_reader.ui.matches_step1"), "#1e7b34")
+            )
+            return
         from kiosk.mrz import compare_with_employee
 
         comparison = compare_with_employee(document, employee)
@@ -405,6 +436,24 @@ class ChipMethod(WidMethodWidget):
         if comparison.matches:
             lines.insert(0, _html(tr("chip_reader.ui.matches_step1"), "#1e7b34"))
         self.differences.setText("<br>".join(lines))
+
+
+def _evidence(document: MrzResult) -> WidEvidence:
+    """Step-2 evidence from the chip's document data (DG1; for an eDL, MRZ + DG1)."""
+    if document.format is not MrzFormat.EDL:
+        return evidence_from_mrz(document, CheckMethod.CHIP)
+    if document.birth_date is None or document.expiry_date is None or not document.surname:
+        raise InputError("chip_reader.error.edl_incomplete")
+    return WidEvidence(
+        method=CheckMethod.CHIP,
+        document_type=DocumentType.DRIVING_LICENCE,
+        issuing_country=document.issuing_country,
+        document_number=document.document_number,
+        surname=document.surname,
+        given_names=document.given_names,
+        birth_date=document.birth_date,
+        expiry_date=document.expiry_date,
+    )
 
 
 def verification_items(result: Any) -> list[VerificationItem]:
