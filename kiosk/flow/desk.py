@@ -108,6 +108,11 @@ class DeskSession:
         """The current step."""
         return self.wizard.current
 
+    def _require(self, step: Step) -> None:
+        """Actions belong to their step: anything else is refused, and changes nothing."""
+        if self.step is not step:
+            raise FlowBlocked([InputError("flow.error.wrong_step")])
+
     # -- sign in and organisation -------------------------------------------------------
     @staticmethod
     def sign_in_check(username: str, password: str) -> None:
@@ -124,11 +129,13 @@ class DeskSession:
     def accept_session(self, session: Session) -> Step:
         """Use ``session`` and move on (to the organisation choice, or step 1 when the
         beheerder manages one organisation)."""
+        self._require(Step.SIGN_IN)
         self.state.session = session
         return self.wizard.forward()
 
     def choose_organisation(self, organisation_id: str) -> Step:
         """Pick the organisation the registration is for."""
+        self._require(Step.ORGANISATION)
         session = self.state.session
         if session is None:
             raise FlowBlocked([InputError("flow.error.not_signed_in")])
@@ -140,6 +147,7 @@ class DeskSession:
     def submit_employee_text(self, given_names: str, surname: str, date_of_birth: str) -> Step:
         """Step 1 as typed: parse the date (dd-mm-jjjj) and validate everything at once, so
         every field shows its own message; raises :class:`FlowBlocked`."""
+        self._require(Step.EMPLOYEE)
         try:
             born = parse_date(date_of_birth)
         except InputError as exc:
@@ -155,6 +163,7 @@ class DeskSession:
 
     def submit_employee(self, given_names: str, surname: str, date_of_birth: date) -> Step:
         """Store step 1 and move on; raises :class:`FlowBlocked` with one error per field."""
+        self._require(Step.EMPLOYEE)
         self.state.employee = Employee(given_names, surname, date_of_birth)
         if self.state.evidence is not None:
             self.state.set_evidence(self.state.evidence)  # compare again with the new data
@@ -163,11 +172,15 @@ class DeskSession:
     # -- step 2 ---------------------------------------------------------------------
     def accept_evidence(self, evidence: WidEvidence | None) -> None:
         """Use what a step-2 method read (None forgets it) and compare it with step 1."""
+        self._require(Step.WID_CHECK)
         self.state.set_evidence(evidence)
         self.wizard.notify()
 
     def confirm_person(self, confirmed: bool) -> None:
         """The beheerder confirms the person matches the photo and the document."""
+        self._require(Step.WID_CHECK)
+        if confirmed and self.state.evidence is None:
+            raise FlowBlocked([InputError("flow.error.document_not_read")])
         self.state.photo_confirmed = confirmed
         self.wizard.notify()
 

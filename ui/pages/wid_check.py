@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.evidence import WidEvidence
-from kiosk.flow.wizard import Step
+from kiosk.flow.wizard import FlowBlocked, Step
 from kiosk.i18n import tr
 from ui.pages.base import Page
 from ui.step2.base import WidMethodWidget
@@ -290,17 +290,23 @@ class WidCheckPage(Page):
             method.stop()
 
     def _evidence(self, evidence: object) -> None:
-        if isinstance(evidence, WidEvidence):
-            self.show_error("")
-            self.desk.accept_evidence(evidence)
-            self.confirm.setFocus()
+        if not isinstance(evidence, WidEvidence) or self.desk.step is not Step.WID_CHECK:
+            return  # a late read after the page was left: nothing to show it on
+        self.show_error("")
+        self.desk.accept_evidence(evidence)
+        self.confirm.setFocus()
 
     def _failed(self, message: str) -> None:
         self.show_error(message)
 
     def _confirm_toggled(self, checked: bool) -> None:
-        if self.desk.state.photo_confirmed != checked:
+        if self.desk.state.photo_confirmed == checked:
+            return
+        try:
             self.desk.confirm_person(checked)
+        except FlowBlocked as exc:
+            self.show_problems(exc.problems)
+            self.refresh()
 
     def refresh(self) -> None:
         """Show evidence, comparison, photo and confirmation from the state."""
