@@ -37,7 +37,7 @@ class StatusView(Protocol):
 class SyncBridge(QObject):
     """Marshals worker events to the Qt thread and applies them to the desk."""
 
-    event = Signal(object)
+    received = Signal(object)
 
     def __init__(
         self, desk: DeskSession, worker: SyncWorker, status: StatusView | None = None
@@ -48,8 +48,8 @@ class SyncBridge(QObject):
         self.status = status
         self._followed: uuid.UUID | None = None
         self._followed_code: str | None = None
-        self.event.connect(self._apply, Qt.ConnectionType.QueuedConnection)
-        self._remove_listener: Callable[[], None] = worker.add_listener(self.event.emit)
+        self.received.connect(self._apply, Qt.ConnectionType.QueuedConnection)
+        self._remove_listener: Callable[[], None] = worker.add_listener(self.received.emit)
         self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
         self._apply(worker.queue_state())
 
