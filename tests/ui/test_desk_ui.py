@@ -318,7 +318,9 @@ def test_the_desk_prefers_the_chip_then_the_mrz():
     from ui.step2.registry import default_factories
 
     methods = [factory.method_id for factory in default_factories()]
-    assert methods == [CheckMethod.CHIP, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED]
+    assert methods == [
+        CheckMethod.CHIP, CheckMethod.MRZ_CAMERA, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED
+    ]
 
 
 @pytest.mark.parametrize("extension", [".jpg", ".jp2"])
@@ -442,3 +444,21 @@ def test_methods_get_step_1_and_the_clock_when_they_ask(qtbot, desk_app):
     fill_to_wid_check(qtbot, desk_app)
     assert seen["employee"]().surname == SURNAME
     assert seen["now"] is desk_app.desk.now
+
+
+def test_a_method_can_hand_over_to_typing_the_mrz(qtbot, desk_app):
+    from PySide6.QtCore import Signal
+
+    from ui.pages.wid_check import WidCheckPage
+    from ui.step2.mrz_reader import MrzReaderMethod
+    from ui.step2.typed_mrz import TypedMrzMethod
+
+    class GivesUp(MrzReaderMethod):
+        manualRequested = Signal()
+
+    page = WidCheckPage(desk_app.desk, factories=[GivesUp, TypedMrzMethod])
+    qtbot.addWidget(page)
+    assert page.current_method().method_id is CheckMethod.MRZ_READER
+    page.methods[0].manualRequested.emit()
+    assert page.current_method().method_id is CheckMethod.MRZ_TYPED
+    assert page.method_buttons.checkedId() == 1

@@ -25,6 +25,7 @@ from kiosk.flow.desk import DeskSession
 from kiosk.flow.evidence import WidEvidence
 from kiosk.flow.wizard import FlowBlocked, Step
 from kiosk.i18n import tr
+from kiosk.model import CheckMethod
 from ui.pages.base import Page
 from ui.step2.base import WidMethodWidget
 from ui.step2.registry import MethodFactory, default_factories
@@ -189,6 +190,9 @@ class WidCheckPage(Page):
             method = factory(None, **self._context_for(factory))
             method.evidenceReady.connect(self._evidence)
             method.failed.connect(self._failed)
+            manual = getattr(method, "manualRequested", None)
+            if manual is not None:  # e.g. the camera: "type the MRZ instead"
+                manual.connect(self._manual_requested)
             self.methods.append(method)
             self.method_stack.addWidget(method)
             button = QPushButton()
@@ -295,6 +299,10 @@ class WidCheckPage(Page):
         self.show_error("")
         self.desk.accept_evidence(evidence)
         self.confirm.setFocus()
+
+    def _manual_requested(self) -> None:
+        if any(m.method_id is CheckMethod.MRZ_TYPED for m in self.methods):
+            self.select(CheckMethod.MRZ_TYPED)
 
     def _failed(self, message: str) -> None:
         self.show_error(message)

@@ -14,8 +14,9 @@ MethodFactory = Callable[[QWidget | None], WidMethodWidget]
 
 def default_factories() -> list[MethodFactory]:
     """The methods built into the desk, most preferred first."""
+    from ui.step2.camera import CameraMethod
     from ui.step2.chip import ChipMethod
     from ui.step2.mrz_reader import MrzReaderMethod
     from ui.step2.typed_mrz import TypedMrzMethod
 
-    return [ChipMethod, MrzReaderMethod, TypedMrzMethod]
+    return [ChipMethod, CameraMethod, MrzReaderMethod, TypedMrzMethod]
