@@ -454,7 +454,7 @@ def test_a_method_can_hand_over_to_typing_the_mrz(qtbot, desk_app):
     from ui.step2.typed_mrz import TypedMrzMethod
 
     class GivesUp(MrzReaderMethod):
-        manualRequested = Signal()
+        manualRequested = Signal()  # noqa: N815 - the Qt signal name the camera method uses
 
     page = WidCheckPage(desk_app.desk, factories=[GivesUp, TypedMrzMethod])
     qtbot.addWidget(page)
