@@ -4,7 +4,10 @@ Run with ``./dev bench -k mrz_ocr`` (needs ``apt-get install tesseract-ocr`` and
 ``pip install -e '.[bench]'`` for PassportEye). Sizes: ``MRZ_BENCH_N`` frames per
 (difficulty, frame size) for ours (default 100), ``MRZ_BENCH_PE_N`` of those for PassportEye
 (default 20; it takes about a second per frame). Both run single-threaded: OpenCV with
-``cv2.setNumThreads(1)``, tesseract with ``OMP_THREAD_LIMIT=1``.
+``cv2.setNumThreads(1)``, numpy's BLAS through threadpoolctl, tesseract with
+``OMP_THREAD_LIMIT=1``. Each frame is timed ``MRZ_BENCH_REPEATS`` times (default 2) and the
+fastest run counts, for both engines, so that other processes on a shared machine disturb
+the comparison less.
 
 Metric: exact full MRZ (every character of every line equal to what was printed; for ours
 after the check-digit guided correction, which only changes characters when the check
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.benchmark
 N = int(os.environ.get("MRZ_BENCH_N", "100"))
 PE_N = int(os.environ.get("MRZ_BENCH_PE_N", "20"))
 SIZES = ((1280, 720), (1920, 1080))
+REPEATS = int(os.environ.get("MRZ_BENCH_REPEATS", "2"))
 SEED = 100_000  # the benchmark corpus is disjoint from the unit-test and tuning seeds
 
 
@@ -59,9 +63,12 @@ class Row:
 def _ours(reader: MrzFrameReader, corpus: list[Sample]) -> tuple[int, list[float]]:
     exact, times = 0, []
     for s in corpus:
-        started = time.perf_counter()
-        read = reader.read(s.image)
-        times.append((time.perf_counter() - started) * 1000)
+        best = float("inf")
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            read = reader.read(s.image)
+            best = min(best, (time.perf_counter() - started) * 1000)
+        times.append(best)
         exact += read.valid and read.text == s.text
     return exact, times
 
@@ -73,11 +80,14 @@ def _passporteye(corpus: list[Sample]) -> tuple[int, list[float]]:
     for s in corpus:
         ok, png = cv2.imencode(".png", s.image)
         assert ok
-        started = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # skimage deprecations inside PassportEye
-            mrz = read_mrz(io.BytesIO(png.tobytes()))
-        times.append((time.perf_counter() - started) * 1000)
+        best = float("inf")
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # skimage deprecations inside PassportEye
+                mrz = read_mrz(io.BytesIO(png.tobytes()))
+            best = min(best, (time.perf_counter() - started) * 1000)
+        times.append(best)
         text = mrz.aux.get("text", "") if mrz is not None else ""
         exact += text.strip() == s.text
     return exact, times
@@ -85,6 +95,7 @@ def _passporteye(corpus: list[Sample]) -> tuple[int, list[float]]:
 
 def test_mrz_ocr_against_passporteye(artifacts_dir):
     pytest.importorskip("passporteye")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
     if not any(
         os.access(os.path.join(d, "tesseract"), os.X_OK)
         for d in os.environ.get("PATH", "").split(os.pathsep)
@@ -92,6 +103,11 @@ def test_mrz_ocr_against_passporteye(artifacts_dir):
         pytest.skip("tesseract binary not installed (apt-get install tesseract-ocr)")
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cv2.setNumThreads(1)
+    with threadpoolctl.threadpool_limits(1):
+        _run(artifacts_dir)
+
+
+def _run(artifacts_dir) -> None:
     reader = MrzFrameReader()
     reader.read(np.zeros((720, 1280, 3), np.uint8))  # load the model outside the timing
     rows: list[Row] = []
@@ -103,9 +119,9 @@ def test_mrz_ocr_against_passporteye(artifacts_dir):
             rows.append(Row("ours", difficulty, frame, exact, len(corpus), ms))
             subset = corpus[:PE_N]
             pe_exact, pe_ms = _passporteye(subset)
-            ours_sub = Row(f"ours (same {len(subset)})", difficulty, frame,
-                           sum(1 for s in subset if (r := reader.read(s.image)).valid
-                               and r.text == s.text), len(subset), ms[:len(subset)])
+            sub_exact, sub_ms = _ours(reader, subset)
+            ours_sub = Row(f"ours (same {len(subset)})", difficulty, frame, sub_exact,
+                           len(subset), sub_ms)
             pe = Row("PassportEye", difficulty, frame, pe_exact, len(subset), pe_ms)
             rows.extend([ours_sub, pe])
             head_to_head.append((ours_sub, pe))
@@ -119,8 +135,9 @@ def test_mrz_ocr_against_passporteye(artifacts_dir):
     ]
     table = "\n".join(header + [r.cells() for r in rows])
     summary = (
-        f"\nSingle core. Corpus seed {SEED}: {N} frames per set and size for ours, the first "
-        f"{PE_N} of them for PassportEye. Median speed-up over PassportEye: "
+        f"\nSingle core, fastest of {REPEATS} runs per frame. Corpus seed {SEED}: {N} frames "
+        f"per set and size for ours, the first {PE_N} of them for PassportEye. "
+        "Median speed-up over PassportEye: "
         f"{min(speedups):.0f}x-{max(speedups):.0f}x.\n"
     )
     print("\n" + table + summary)

@@ -112,11 +112,18 @@ class Located:
     band: Band
 
 
-def find_bands(gray: np.ndarray, max_bands: int = 4) -> list[Band]:
-    """Return MRZ band candidates in ``gray`` (best first)."""
-    h, w = gray.shape
+def _grey(image: np.ndarray) -> np.ndarray:
+    out: np.ndarray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    return out
+
+
+def find_bands(image: np.ndarray, max_bands: int = 4) -> list[Band]:
+    """Return MRZ band candidates in a grey or BGR ``image`` (best first)."""
+    h, w = image.shape[:2]
     s = DETECT_WIDTH / w
-    small = cv2.resize(gray, (DETECT_WIDTH, max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    small = _grey(
+        cv2.resize(image, (DETECT_WIDTH, max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    )
     blackhat = cv2.morphologyEx(
         small, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 11))
     )
@@ -284,7 +291,7 @@ def _trim(line: np.ndarray) -> np.ndarray:
     if len(line) < 2:
         return line
     line = line[np.argsort(line[:, 0])]
-    height = float(np.median(line[:, 3]))
+    height = _median(line[:, 3])
     gaps = line[1:, 0] - (line[:-1, 0] + line[:-1, 2])
     core = int(np.argmin(np.abs(np.cumsum(line[:, 2]) - line[:, 2].sum() / 2)))
     lo, hi = core, core
@@ -300,7 +307,7 @@ def _line_rows(comps: np.ndarray) -> list[float]:
     """Centre rows of the text lines in a strip, from clusters of component centres."""
     if len(comps) == 0:
         return []
-    height = float(np.median(comps[:, 3]))
+    height = _median(comps[:, 3])
     cy = np.sort(comps[:, 1] + comps[:, 3] / 2)
     clusters: list[list[float]] = [[float(cy[0])]]
     for y in cy[1:]:
@@ -308,7 +315,7 @@ def _line_rows(comps: np.ndarray) -> list[float]:
             clusters.append([])
         clusters[-1].append(float(y))
     big = max(len(c) for c in clusters)
-    rows = [float(np.median(c)) for c in clusters if len(c) >= max(8, 0.4 * big)]
+    rows = [_median(np.array(c)) for c in clusters if len(c) >= max(8, 0.4 * big)]
     return rows
 
 
@@ -365,8 +372,8 @@ def _chain_fit(xs: np.ndarray, pitch: float) -> tuple[float, float, float]:
             break
     x0, p, q = (float(v) for v in coef)
     if abs(q) * np.ptp(j) ** 2 / 8 > 0.5 * pitch or not 0.7 * pitch < p < 1.4 * pitch:
-        slope, x0 = np.polyfit(j, xs, 1)
-        return float(x0), float(slope), 0.0
+        slope, x0 = _fit(j, xs)
+        return x0, slope, 0.0
     return x0, p, q
 
 
@@ -393,7 +400,7 @@ def _best_pitch(lines: list[np.ndarray], lo: float, hi: float) -> float | None:
     # phase; the spacing of neighbouring glyphs still gives the mean pitch.
     diffs = np.concatenate([np.diff(np.sort(xs)) for xs in lines])
     diffs = diffs[(diffs >= lo) & (diffs <= hi)]
-    return float(np.median(diffs)) if len(diffs) >= 8 else None
+    return _median(diffs) if len(diffs) >= 8 else None
 
 
 def fit_lines(
@@ -435,7 +442,7 @@ def fit_lines(
         return None
     lefts = [float(c[:, 0].min()) for c in per_line]
     rights = [float((c[:, 0] + c[:, 2]).max()) for c in per_line]
-    extent = float(np.median(np.array(rights) - np.array(lefts)))
+    extent = _median(np.array(rights) - np.array(lefts))
     n_est = (extent - INK * pitch) / pitch + 1
     chars = min(chars_options, key=lambda n: abs(n - n_est))
     if abs(chars - n_est) > max(2.5, 0.08 * chars):
@@ -489,20 +496,38 @@ def fit_lines(
     return chars, grids
 
 
+def _median(values: np.ndarray) -> float:
+    """Median of a small array (np.median's generality costs more than the sort here)."""
+    ordered = np.sort(values, axis=None)
+    n = len(ordered)
+    return float(ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2)
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Closed-form least-squares line y = y0 + slope x."""
+    mx, my = float(x.mean()), float(y.mean())
+    dx = x - mx
+    slope = float((dx * (y - my)).sum() / max(float((dx * dx).sum()), 1e-9))
+    return slope, my - slope * mx
+
+
 def _robust_line(x: np.ndarray, y: np.ndarray, tol: float) -> tuple[float, float]:
     """Least-squares line y = y0 + slope x, refitted without outliers."""
     if len(x) < 2 or np.ptp(x) < 1:
-        return 0.0, float(np.median(y))
-    slope, y0 = np.polyfit(x, y, 1)
+        return 0.0, _median(y)
+    slope, y0 = _fit(x, y)
     resid = np.abs(y - (y0 + slope * x))
-    ok = resid < max(tol, float(np.median(resid)) * 2)
+    ok = resid < max(tol, _median(resid) * 2)
     if ok.sum() >= 2 and np.ptp(x[ok]) >= 1:
-        slope, y0 = np.polyfit(x[ok], y[ok], 1)
-    return float(slope), float(y0)
+        slope, y0 = _fit(x[ok], y[ok])
+    return slope, y0
 
 
-def rectify(gray: np.ndarray, band: Band) -> Located | None:
-    """Rectify ``band`` of the full-resolution ``gray`` frame and fit its character grid."""
+def rectify(image: np.ndarray, band: Band) -> Located | None:
+    """Rectify ``band`` of the full-resolution grey or BGR frame and fit its character grid.
+
+    Only the warped strips are converted to grey, never the whole frame.
+    """
     n_lines = len(band.lines)
     guess = CHARS_FOR_LINES[n_lines][0]
     h1, spacing = _coarse_homography(band, guess)
@@ -518,8 +543,8 @@ def rectify(gray: np.ndarray, band: Band) -> Located | None:
         size = (round(guess * PITCH + 2 * PAD_X), round(2 * PAD_Y + 3 * LINE_SPACING + extra))
     else:
         size = _strip_size(guess, n_lines, spacing)
-    coarse = cv2.warpPerspective(gray, h1, size, flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    coarse = _grey(cv2.warpPerspective(image, h1, size, flags=cv2.INTER_LINEAR,
+                                       borderMode=cv2.BORDER_REPLICATE))
     if n_lines == 1:
         rows = _line_rows(_components(coarse))
         if not 1 <= len(rows) <= 3:
@@ -553,8 +578,8 @@ def rectify(gray: np.ndarray, band: Band) -> Located | None:
         h2 = cv2.getPerspectiveTransform(src, dst)
     homography = h2 @ h1
     size = _strip_size(chars, n_lines, final_spacing / max(1, n_lines - 1))
-    strip = cv2.warpPerspective(gray, homography, size, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
+    strip = _grey(cv2.warpPerspective(image, homography, size, flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE))
     step = final_spacing / max(1, n_lines - 1)
     ys = [PAD_Y + k * step for k in range(n_lines)]
     refit = fit_lines(strip, ys, (chars,), pitch_range=(0.85, 1.2))

@@ -107,8 +107,9 @@ class MrzFrameReader:
     def read(self, frame: np.ndarray) -> FrameRead:
         """Read one BGR or grey frame; never raises for a frame without an MRZ."""
         started = self._clock()
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         best: FrameRead | None = None
+        # Grey once: converting the full frame is cheaper than converting each warp.
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         for band in find_bands(gray)[:MAX_CANDIDATES]:
             located = rectify(gray, band)
             if located is None:
