@@ -70,6 +70,14 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class TrustConfig:
+    """``[trust]``: CSCA trust anchors for passive authentication."""
+
+    folder: str = ""
+    test_anchors: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; sections mirror the TOML tables."""
 
@@ -78,10 +86,15 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
 
     def data_dir(self) -> Path:
         """Return the data directory, defaulting to the platform's user data dir."""
         return Path(self.storage.data_dir or platformdirs.user_data_dir(APP_NAME))
+
+    def trust_dir(self) -> Path:
+        """Return the local trust store folder (``kiosk trust import`` writes there)."""
+        return Path(self.trust.folder) if self.trust.folder else self.data_dir() / "trust"
 
 
 def default_config_path() -> Path:

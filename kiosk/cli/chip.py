@@ -123,10 +123,11 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         secret = access_secret(args)
-        config = load_config().reader
+        full_config = load_config()
+        config = full_config.reader
         if args.reader:
             config = dataclasses.replace(config, name=args.reader)
-        store = trust.TrustStore.load()
+        store = trust.TrustStore.for_config(full_config)
         present = threading.Event()
 
         def on_event(event: CardEvent) -> None:

@@ -2,8 +2,9 @@
 
 ``import`` takes a CSCA master list (CMS SignedData, e.g. the Dutch one from npkd.nl; its
 signature is verified first) or a single certificate (PEM or DER) and adds the CA
-certificates it does not have yet to ``resources/trust/csca/`` (or ``--folder``).
-``list`` prints country, expiry, subject and fingerprint of every trusted CSCA.
+certificates it does not have yet to the desk's local trust store (``trust.folder``, default
+``<data dir>/trust``; or ``--folder``). ``list`` prints country, expiry, subject and
+fingerprint of every CSCA the desk trusts (or of ``--folder`` alone).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kiosk.config import load_config
 from kiosk.errors import KioskError
 from kiosk.i18n import tr
 
@@ -27,10 +29,14 @@ def register(subparsers: Any) -> None:
         description="Import a CSCA master list (signature verified first) or a certificate.",
     )
     imp.add_argument("file", type=Path, metavar="FILE")
-    imp.add_argument("--folder", type=Path, help="trust store csca folder (default: resources)")
+    imp.add_argument(
+        "--folder", type=Path, help="trust store folder (default: trust.folder from the config)"
+    )
     imp.set_defaults(handler=run_import)
     lst = commands.add_parser("list", help="list the trusted CSCA certificates")
-    lst.add_argument("--folder", type=Path, help="trust store folder (default: resources/trust)")
+    lst.add_argument(
+        "--folder", type=Path, help="list only this trust store folder (default: the desk's)"
+    )
     lst.set_defaults(handler=run_list)
 
 
@@ -43,7 +49,8 @@ def run_import(args: argparse.Namespace) -> int:
         print(tr("trust.cli.not_found", path=str(path)), file=sys.stderr)
         return 2
     try:
-        result = import_file(path, args.folder)
+        folder: Path = args.folder or load_config().trust_dir()
+        result = import_file(path, folder / "csca")
     except MasterListSignatureError as exc:
         print(exc.translated(), file=sys.stderr)
         return 1
@@ -66,7 +73,7 @@ def run_list(args: argparse.Namespace) -> int:
     """Print the trust store."""
     from kiosk.emrtd.trust import TrustStore, list_entries
 
-    store = TrustStore.load(args.folder)
+    store = TrustStore.load(args.folder) if args.folder else TrustStore.for_config(load_config())
     for entry in list_entries(store):
         mark = f"  [{tr('trust.cli.test_only')}]" if entry.test_only else ""
         print(

@@ -1,9 +1,13 @@
 """The CSCA trust store and CSCA master list import (ICAO 9303-12, 9303-11 section 5.1).
 
-Trusted Country Signing CA certificates live as PEM or DER files in
-``resources/trust/csca/`` (CRLs in ``resources/trust/crl/``). The repository ships only a
-TEST ONLY CSCA (made by :mod:`kiosk.emulator.factory`); a deployment imports the real ones
-with ``kiosk trust import FILE``: either a single certificate or a CSCA master list, a CMS
+Trusted Country Signing CA certificates live as PEM or DER files in a folder's ``csca/``
+(CRLs in its ``crl/``). A desk trusts the anchors shipped in ``resources/trust/`` plus its
+local trust store (``trust.folder``, default ``<data dir>/trust``), which a deployment fills
+with ``kiosk trust import FILE``. The TEST ONLY CSCA that signs the emulator's documents
+lives apart in ``resources/trust-test/`` and is trusted only when ``trust.test_anchors`` is
+on (``kiosk demo`` and the tests): its private key is derived from a public label, so a desk
+that trusted it would accept forged documents. The import takes either a single
+certificate or a CSCA master list, a CMS
 SignedData whose content (type ``2.23.136.1.1.2``) is ``CscaMasterList ::= SEQUENCE {
 version, certList SET OF Certificate }`` signed by a master list signer, as published by
 the Dutch npkd.nl. The master list's signature and its signer's chain are verified before
@@ -26,9 +30,13 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from kiosk.config import Config
 from kiosk.emrtd.errors import MalformedData
 from kiosk.errors import InputError, SecurityFailure
 from kiosk.paths import resource
+
+#: Where the emulator's TEST ONLY CSCA lives; never part of a desk's default trust store.
+TEST_ANCHORS_DIR = resource("trust-test")
 
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _CERT_SUFFIXES = (".pem", ".der", ".crt", ".cer")
@@ -114,6 +122,25 @@ class TrustStore:
             except ValueError:
                 continue  # an unreadable CRL is skipped, like an absent one
         return cls(certs, crls)
+
+    @classmethod
+    def load_folders(cls, folders: Iterable[Path]) -> TrustStore:
+        """Load and merge several trust store folders (each with ``csca/`` and ``crl/``)."""
+        certs: list[x509.Certificate] = []
+        crls: list[x509.CertificateRevocationList] = []
+        for folder in folders:
+            store = cls.load(folder)
+            certs.extend(store.certificates)
+            crls.extend(store._crls)
+        return cls(certs, crls)
+
+    @classmethod
+    def for_config(cls, config: Config) -> TrustStore:
+        """The desk's trust store: shipped anchors, the local store, test anchors if enabled."""
+        folders = [resource("trust"), config.trust_dir()]
+        if config.trust.test_anchors:
+            folders.append(TEST_ANCHORS_DIR)
+        return cls.load_folders(folders)
 
     def issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
         """The trusted CSCA whose key signed ``cert``, or None."""
@@ -256,15 +283,13 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return cert.issuer == cert.subject  # old self-signed CSCAs without the extension
 
 
-def import_file(
-    path: Path, folder: Path | None = None, *, trust: TrustStore | None = None
-) -> ImportResult:
+def import_file(path: Path, folder: Path, *, trust: TrustStore | None = None) -> ImportResult:
     """Import a CSCA master list or a certificate file into ``folder`` (``.../csca``).
 
     New certificates are written as ``<country>-<fingerprint prefix>.pem``; certificates
     already present (by fingerprint) are counted as duplicates.
     """
-    target = folder or resource("trust", "csca")
+    target = folder
     data = path.read_bytes()
     kind = "certificate"
     unreadable = 0

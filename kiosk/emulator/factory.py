@@ -3,7 +3,8 @@
 Everything made here is synthetic: invented people, a test CSCA and test Document Signers.
 The test CSCA's private key is *derived* from a public label (so no private key is stored
 anywhere and anyone can rebuild the documents); its certificate is committed under
-``resources/trust/csca/`` so the kiosk's trust store accepts the test documents, and
+``resources/trust-test/csca/``, which only ``kiosk demo`` and the tests trust
+(``trust.test_anchors``; :func:`test_trust_store`), and
 ``python -m kiosk.emulator.factory write-trust`` regenerates it. Such a key protects
 nothing, which is the point: it must never be mistaken for a real authority's, hence
 "TEST ONLY" in every subject name.
@@ -40,6 +41,7 @@ from kiosk.emrtd.sod import (
     DataGroupHashValues,
     LdsSecurityObject,
 )
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.paths import resource
 
 TEST_ONLY = "TEST ONLY"
@@ -184,18 +186,24 @@ TRUST_FILE = "TEST-ONLY-csca-NL.pem"
 
 @cache
 def test_csca() -> Authority:
-    """The test CSCA whose certificate is committed in ``resources/trust/csca/``.
+    """The test CSCA whose certificate is committed in ``resources/trust-test/csca/``.
 
     The committed certificate is reused when its key matches the derived key, so the
     documents built now chain to what the trust store holds.
     """
     fresh = make_csca()
-    path = resource("trust", "csca", TRUST_FILE)
+    path = resource("trust-test", "csca", TRUST_FILE)
     if path.is_file():
         cert = x509.load_pem_x509_certificate(path.read_bytes())
         if cert.public_key() == fresh.key.public_key():
             return Authority(fresh.key, cert, fresh.country)
     return fresh
+
+
+@cache
+def test_trust_store() -> TrustStore:
+    """A trust store holding only the TEST ONLY CSCA: what tests verify emulated documents with."""
+    return TrustStore.load(TEST_ANCHORS_DIR)
 
 
 @cache
@@ -627,7 +635,7 @@ def private_der(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None) -> b
 
 def write_trust(folder: Path | None = None) -> Path:
     """Write the test CSCA certificate into the trust store folder (TEST ONLY)."""
-    target = folder or resource("trust", "csca")
+    target = folder or resource("trust-test", "csca")
     target.mkdir(parents=True, exist_ok=True)
     path = target / TRUST_FILE
     authority = test_csca()

@@ -26,7 +26,7 @@ from kiosk.config import ReaderConfig
 from kiosk.devices.card import PcscCardReader
 from kiosk.emrtd import ec
 from kiosk.emrtd.reader import ChipReadResult, read_document
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.profiles import get_profile
 from kiosk.mrz import parse_mrz
 from tests.integration.pcsc.stack import start_stack
@@ -40,7 +40,7 @@ TARGET_APDUS = 40
 def _reads(
     stack, profile: str, extended: str
 ) -> tuple[list[float], list[float], ChipReadResult, float]:
-    trust = TrustStore.load()
+    trust = TrustStore.load(TEST_ANCHORS_DIR)
     inside: list[float] = []
     submitted: list[float] = []
     result: ChipReadResult | None = None

@@ -33,12 +33,12 @@ def chip_stack() -> Iterator[PcscStack]:
 
 
 def make_page(qtbot, stack: PcscStack, employee: Employee | None = None):
-    from kiosk.emrtd.trust import TrustStore
+    from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
     from ui.step2.chip import ChipMethod
 
     page = ChipMethod(
         reader_config=ReaderConfig(name=stack.reader),
-        trust_store=TrustStore.load(),
+        trust_store=TrustStore.load(TEST_ANCHORS_DIR),
         employee=lambda: employee,
         now=lambda: NOW,
     )

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from kiosk.emrtd import pa
 from kiosk.emrtd.lds import data_group_files
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator import factory as f
 from kiosk.emulator.profiles import get_profile
 from kiosk.model import PassiveAuth
@@ -20,7 +20,7 @@ NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def trust() -> TrustStore:
-    return TrustStore.load()
+    return TrustStore.load(TEST_ANCHORS_DIR)
 
 
 def run(name: str, trust: TrustStore, **kw: object) -> pa.PaResult:

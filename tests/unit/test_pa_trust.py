@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,16 +12,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.cli.main import main
+from kiosk.config import Config, StorageConfig, TrustConfig
 from kiosk.emrtd import trust as t
 from kiosk.emulator import factory as f
 
 
-def test_shipped_store_holds_only_the_test_csca() -> None:
-    store = t.TrustStore.load()
-    assert len(store) == 1
-    (entry,) = t.list_entries(store)
+def test_test_csca_is_kept_apart_from_what_a_desk_trusts(tmp_path: Path) -> None:
+    # The TEST ONLY CSCA's key is derived from a public label: a desk trusting it would
+    # accept forged documents. Only kiosk demo and tests switch trust.test_anchors on.
+    test_store = f.test_trust_store()
+    (entry,) = t.list_entries(test_store)
     assert entry.test_only and entry.country == "NL"
-    assert f.test_csca().certificate in store
+    assert f.test_csca().certificate in test_store
+    assert f.test_csca().certificate not in t.TrustStore.load()  # shipped anchors
+    desk = Config(storage=StorageConfig(data_dir=str(tmp_path)))
+    assert f.test_csca().certificate not in t.TrustStore.for_config(desk)
+    demo = replace(desk, trust=TrustConfig(test_anchors=True))
+    assert f.test_csca().certificate in t.TrustStore.for_config(demo)
+
+
+def test_imported_anchors_are_trusted_by_the_desk(tmp_path: Path) -> None:
+    desk = Config(storage=StorageConfig(data_dir=str(tmp_path)))
+    other = f.make_csca("BE", "kiosk test CSCA BE")
+    pem = tmp_path / "be.pem"
+    pem.write_bytes(other.certificate.public_bytes(serialization.Encoding.PEM))
+    assert other.certificate not in t.TrustStore.for_config(desk)
+    t.import_file(pem, desk.trust_dir() / "csca")
+    assert other.certificate in t.TrustStore.for_config(desk)
 
 
 def test_master_list_verifies_and_yields_its_certificates() -> None:
@@ -60,10 +78,10 @@ def test_cli_imports_a_master_list_once_and_lists_it(
     ml.write_bytes(
         f.build_master_list([f.test_csca().certificate, other.certificate], f.test_csca())
     )
-    assert main(["trust", "import", str(ml), "--folder", str(folder)]) == 0
+    assert main(["trust", "import", str(ml), "--folder", str(folder.parent)]) == 0
     assert "2" in capsys.readouterr().out
     assert len(list(folder.glob("*.pem"))) == 2
-    assert main(["trust", "import", str(ml), "--folder", str(folder)]) == 0  # dedupe
+    assert main(["trust", "import", str(ml), "--folder", str(folder.parent)]) == 0  # dedupe
     assert len(list(folder.glob("*.pem"))) == 2
     capsys.readouterr()
     assert main(["trust", "list", "--folder", str(folder.parent)]) == 0
@@ -72,28 +90,28 @@ def test_cli_imports_a_master_list_once_and_lists_it(
 
 
 def test_cli_imports_a_single_certificate_and_rejects_bad_files(tmp_path: Path) -> None:
-    folder = tmp_path / "csca"
+    folder = tmp_path / "trust" / "csca"
     pem = tmp_path / "be.pem"
     pem.write_bytes(
         f.make_csca("BE", "kiosk test CSCA BE").certificate.public_bytes(serialization.Encoding.PEM)
     )
-    assert main(["trust", "import", str(pem), "--folder", str(folder)]) == 0
+    assert main(["trust", "import", str(pem), "--folder", str(folder.parent)]) == 0
     assert len(list(folder.glob("*.pem"))) == 1
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"not a certificate")
-    assert main(["trust", "import", str(bad), "--folder", str(folder)]) == 2
+    assert main(["trust", "import", str(bad), "--folder", str(folder.parent)]) == 2
     tampered = tmp_path / "tampered.ml"
     tampered.write_bytes(
         f.build_master_list([f.test_csca().certificate], f.test_csca(), tamper=True)
     )
-    assert main(["trust", "import", str(tampered), "--folder", str(folder)]) == 1
-    assert main(["trust", "import", str(tmp_path / "missing"), "--folder", str(folder)]) == 2
+    assert main(["trust", "import", str(tampered), "--folder", str(folder.parent)]) == 1
+    assert main(["trust", "import", str(tmp_path / "missing"), "--folder", str(folder.parent)]) == 2
     # A DS certificate is not a CA: it is skipped, not trusted.
     ds = tmp_path / "ds.pem"
     ds.write_bytes(
         f.make_ds(f.test_csca(), label="x").certificate.public_bytes(serialization.Encoding.PEM)
     )
-    assert main(["trust", "import", str(ds), "--folder", str(folder)]) == 0
+    assert main(["trust", "import", str(ds), "--folder", str(folder.parent)]) == 0
     assert len(list(folder.glob("*.pem"))) == 1
 
 

@@ -13,7 +13,7 @@ import pytest
 from kiosk.emrtd.access import CanSecret
 from kiosk.emrtd.errors import UnsupportedProtocol, WrongAccessKey
 from kiosk.emrtd.reader import ReadStep, read_document
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.profiles import get_profile
 from kiosk.model import ChipAccess, CloneCheck, PassiveAuth
 from kiosk.mrz import AccessKey, parse_mrz
@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def trust():
-    return TrustStore.load()
+    return TrustStore.load(TEST_ANCHORS_DIR)
 
 
 def chip_transport(profile):

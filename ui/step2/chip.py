@@ -75,9 +75,10 @@ def _default_device(config: ReaderConfig) -> CardReaderPort:
 
 
 def _default_trust_store() -> Any:
+    from kiosk.config import load_config
     from kiosk.emrtd import trust
 
-    return trust.TrustStore.load()
+    return trust.TrustStore.for_config(load_config())
 
 
 class _Bridge(QObject):

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kiosk.cli.main import main
 from kiosk.emrtd.dg2 import sniff_format
+
+
+@pytest.fixture(autouse=True)
+def _desk_config(monkeypatch, tmp_path):
+    # The emulator's documents are signed under the TEST ONLY CSCA, which a desk trusts only
+    # with trust.test_anchors on; the data dir (local trust store) is a fresh folder.
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("KIOSK_STORAGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIOSK_TRUST_TEST_ANCHORS", "1")
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -35,6 +46,18 @@ def test_genuine_passport_exits_0_with_json_and_photo(pcsc_stack, capsys, tmp_pa
     assert report["photo"]["written_to"] == str(photo)
     assert sniff_format(photo.read_bytes()) is not None  # the JPEG / JPEG 2000 as on the chip
     assert report["apdu_count"] > 0 and report["total_ms"] > 0
+
+
+def test_a_desk_without_the_test_anchors_does_not_trust_emulated_documents(
+    pcsc_stack, capsys, monkeypatch
+):
+    monkeypatch.setenv("KIOSK_TRUST_TEST_ANCHORS", "0")
+    with pcsc_stack.card("nl_passport_2024") as emu:
+        code, out = run(capsys, "--reader", pcsc_stack.reader, "--mrz", emu.profile.mrz, "--json")
+    assert code == 1, out
+    report = json.loads(out)
+    assert report["genuine"] is False
+    assert report["passive_auth"]["verdict"] == "untrusted"
 
 
 def test_text_report_in_dutch(pcsc_stack, capsys):

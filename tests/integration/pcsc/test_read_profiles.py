@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 def trust_store():
     from kiosk.emrtd import trust
 
-    return trust.TrustStore.load()
+    return trust.TrustStore.load(trust.TEST_ANCHORS_DIR)
 
 
 def mrz_key(profile) -> AccessKey:

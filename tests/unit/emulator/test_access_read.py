@@ -13,7 +13,7 @@ from kiosk.emrtd import aa, access, ca, lds
 from kiosk.emrtd.apdu import CommandApdu, ResponseApdu
 from kiosk.emrtd.errors import CloneDetected, WrongAccessKey
 from kiosk.emrtd.pa import passive_authentication
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.profile import ChipProfile
 from kiosk.emulator.profiles import get_profile
 from kiosk.model import PassiveAuth
@@ -62,7 +62,7 @@ def full_read(name: str, secret: object | None = None) -> tuple[dict[str, object
     com = lds.parse_com(read(channel, lds.FID_COM))
     files = {n: read(channel, lds.dg_fid(n)) for n in com.data_groups}
     sod = read(channel, lds.FID_SOD)
-    pa = passive_authentication(sod, files, TrustStore.load(), now=NOW)
+    pa = passive_authentication(sod, files, TrustStore.load(TEST_ANCHORS_DIR), now=NOW)
     out: dict[str, object] = {"protocol": channel.protocol, "pa": pa.verdict, "files": files}
     if 14 in files and channel.protocol != "BAP":
         try:

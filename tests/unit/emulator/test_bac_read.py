@@ -10,7 +10,7 @@ from kiosk.emrtd import lds
 from kiosk.emrtd.apdu import CommandApdu
 from kiosk.emrtd.errors import WrongAccessKey
 from kiosk.emrtd.pa import passive_authentication
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.chip import EDL_AID, EMRTD_AID
 from kiosk.emulator.profiles import get_profile
 from kiosk.model import PassiveAuth
@@ -35,7 +35,7 @@ def test_bac_read_of_the_id_card_gives_the_files_and_a_valid_pa(extended: bool) 
     mrz = lds.parse_dg1(files[1])
     assert mrz.surname == "VAN DER MEER" and mrz.valid
     result = passive_authentication(
-        sod, files, TrustStore.load(), now=NOW, issuing_state=mrz.issuing_country
+        sod, files, TrustStore.load(TEST_ANCHORS_DIR), now=NOW, issuing_state=mrz.issuing_country
     )
     assert result.verdict is PassiveAuth.VALID
     # Extended length reads each file in one APDU: select + read per file.
