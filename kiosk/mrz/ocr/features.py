@@ -47,8 +47,15 @@ def window_features(strip: np.ndarray, centres: Sequence[tuple[float, float]]) -
     if not centres:
         return np.zeros((0, feature_size()), np.float32)
     padded = cv2.copyMakeBorder(strip, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE)
+    # Windows are clamped to the padded strip: a grid cell may fall outside the strip when a
+    # character is missing at the edge, and then is classified from the border (blank).
+    max_x, max_y = padded.shape[1] - WIN_W, padded.shape[0] - WIN_H
     locations = [
-        (round(x - WIN_W / 2) + _PAD, round(y - WIN_H / 2) + _PAD) for x, y in centres
+        (
+            min(max(round(x - WIN_W / 2) + _PAD, 0), max_x),
+            min(max(round(y - WIN_H / 2) + _PAD, 0), max_y),
+        )
+        for x, y in centres
     ]
     raw = _hog().compute(padded, (6, 6), (0, 0), locations)
     hog = np.asarray(raw, np.float32).reshape(len(centres), -1)

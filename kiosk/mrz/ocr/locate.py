@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -63,7 +64,7 @@ class Blob:
         (cx, cy), (ux, uy) = self.centre, self.direction
         return (cx + sign * ux * self.length / 2, cy + sign * uy * self.length / 2)
 
-    @property
+    @cached_property
     def angle(self) -> float:
         """Direction in degrees."""
         return math.degrees(math.atan2(self.direction[1], self.direction[0]))
@@ -463,7 +464,9 @@ def fit_lines(
             x0, line_pitch = _grid_phase(centres, pitch)
             curve = 0.0
 
-        def cell(x: float, x0: float = x0, p: float = line_pitch, q: float = curve) -> float:
+        def cell(
+            x: np.ndarray, x0: float = x0, p: float = line_pitch, q: float = curve
+        ) -> np.ndarray:
             j = (x - x0) / p
             for _ in range(2):  # invert x = x0 + p j + q j^2 (q is small)
                 j = (x - x0 - q * j * j) / p
@@ -472,16 +475,23 @@ def fit_lines(
         # Which `chars` consecutive cells are the line: the window covering the most ink,
         # nearest to where the line was expected to start when two windows tie (a line whose
         # end glyphs are faint or lost).
-        first = math.floor(cell(float(c[:, 0].min()))) - 2
-        last = math.ceil(cell(float((c[:, 0] + c[:, 2]).max()))) + 2
-        cells = np.zeros(max(last - first + 1, chars), np.int64)
-        for left, width in zip(c[:, 0], c[:, 2], strict=True):
-            j_lo = round(cell(left + 0.5 * INK * line_pitch)) - first
-            j_hi = round(cell(left + width - 0.5 * INK * line_pitch)) - first
-            cells[max(0, j_lo) : max(j_lo, j_hi) + 1] = 1
+        c_left = c[:, 0]
+        c_right = c[:, 0] + c[:, 2]
+        first = math.floor(float(cell(c_left.min()))) - 2
+        last = math.ceil(float(cell(c_right.max()))) + 2
+        size = max(last - first + 1, chars)
+        j_lo = np.round(cell(c_left + 0.5 * INK * line_pitch)).astype(int) - first
+        j_lo = np.clip(j_lo, 0, size - 1)
+        j_hi = np.round(cell(c_right - 0.5 * INK * line_pitch)).astype(int) - first
+        j_hi = np.clip(np.maximum(j_hi, j_lo), 0, size - 1)
+        edges = np.zeros(size + 1, np.int64)
+        np.add.at(edges, j_lo, 1)
+        np.add.at(edges, j_hi + 1, -1)
+        cells = (np.cumsum(edges)[:size] > 0).astype(np.int64)
         window = np.convolve(cells, np.ones(chars, np.int64), mode="valid")
-        expected = cell(expected_x0) - first
-        best = max(range(len(window)), key=lambda k: (window[k], -abs(k - expected)))
+        expected = float(cell(np.asarray(expected_x0))) - first
+        score = window * 1000.0 - np.abs(np.arange(len(window)) - expected)
+        best = int(score.argmax())
         s0 = first + best  # shift the polynomial so that j = 0 is the first character
         grids.append(
             LineGrid(
