@@ -35,7 +35,7 @@ class FrameRead:
     ``text`` is the corrected text when ``result`` is valid.
     """
 
-    lines: tuple[str, ...]
+    lines: tuple[str, ...] = field(repr=False)  # raw MRZ: never in a log line (DESIGN 7)
     probabilities: np.ndarray = field(repr=False)
     result: MrzResult | None = field(repr=False)
     ms: float

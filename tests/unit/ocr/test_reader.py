@@ -45,6 +45,9 @@ def test_each_format_gives_its_parse_result(reader):
         assert read.text == sample.text
         assert 0.5 < read.confidence <= 1.0
         assert read.quad is not None and read.quad.shape == (4, 2)
+        # Nothing of the MRZ in a repr that could end up in a log (DESIGN.md section 7).
+        assert sample.lines[0][5:12] not in repr(read) and read.result is not None
+        assert sample.lines[-1][:9] not in repr(read)
 
 
 def test_frames_without_an_mrz_give_nothing(reader):
