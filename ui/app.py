@@ -27,7 +27,7 @@ from kiosk.sync.pool import CodePool
 from kiosk.sync.worker import SyncWorker
 from ui.customer_display import CustomerDisplay
 from ui.main_window import MainWindow
-from ui.step2.registry import MethodFactory
+from ui.step2.registry import MethodFactory, default_factories
 from ui.sync_bridge import SyncBridge
 from ui.tasks import Task
 from ui.theme import apply_theme
@@ -162,6 +162,7 @@ def run_desk_with(
         idle_timeout_s=config.desk.idle_timeout_s,
         kiosk_name=config.desk.kiosk_name,
         pool=pool,
+        method_factories=default_factories(config),
     )
     worker.start()
     if fullscreen if fullscreen is not None else config.desk.fullscreen:

@@ -6,10 +6,13 @@ encrypted store (key file in the same temporary folder, never the OS keyring); t
 device credential enrolled through the portal; the sync worker; and the desk GUI pointed at
 all of it. Everything is deleted when the window closes.
 
+When pcscd runs with vsmartcard's vpcd, the demo also places an emulated Dutch passport
+(PACE, chip authentication, signed under the TEST ONLY CSCA that only the demo trusts) on the
+virtual reader and prints its access data, so the chip page has a document to read.
+
 Extension point: :data:`DEMO_HOOKS`. A hook is called with the :class:`DemoContext` after the
 portal and store are up and before the GUI starts, and may return a function that undoes
-what it started. The chip engineers' emulated document (vpcd + eMRTD emulator) registers
-itself here, so ``kiosk demo`` offers a document to read on the chip page.
+what it started.
 """
 
 from __future__ import annotations
@@ -37,12 +40,48 @@ class DemoContext:
     data_dir: Path
     config: Config
     messages: list[str] = field(default_factory=list)
+    vpcd_port: int = 35963
 
 
 DemoHook = Callable[[DemoContext], Callable[[], None] | None]
 
 #: Setup functions run before the GUI starts (e.g. the emulated document); see module doc.
 DEMO_HOOKS: list[DemoHook] = []
+
+#: The document the demo places on vpcd's virtual reader.
+DEMO_DOCUMENT = "nl_passport_2024"
+
+
+def emulated_document(context: DemoContext) -> Callable[[], None] | None:
+    """Place the demo passport on vpcd's virtual reader when pcscd + vpcd run here.
+
+    Its data is synthetic (an invented person, signed under the TEST ONLY CSCA, which the
+    demo trusts through ``trust.test_anchors``), so printing its access key is harmless.
+    Without vpcd the demo still works with the MRZ methods; the message says how to get
+    the chip too.
+    """
+    from kiosk.emulator import Emulator
+    from kiosk.mrz import parse_mrz
+
+    try:
+        emulator = Emulator(port=context.vpcd_port, profile=DEMO_DOCUMENT, connect_timeout_s=2.0)
+        emulator.start()
+    except OSError:
+        context.messages.append(tr("demo.chip_unavailable", port=context.vpcd_port))
+        return None
+    profile = emulator.profile
+    parsed = parse_mrz(profile.mrz)
+    context.messages.append(
+        tr(
+            "demo.chip_ready",
+            number=parsed.document_number,
+            birth=parsed.birth_date.strftime("%d-%m-%Y") if parsed.birth_date else "",
+            expiry=parsed.expiry_date.strftime("%d-%m-%Y") if parsed.expiry_date else "",
+            can=profile.can or "",
+            mrz=" | ".join(profile.mrz.splitlines()),
+        )
+    )
+    return emulator.stop
 
 
 def register(subparsers: Any) -> None:
@@ -58,6 +97,17 @@ def register(subparsers: Any) -> None:
         "--language", choices=("nl", "en"), default=None, help="UI language (default: nl)"
     )
     parser.add_argument("--fullscreen", action="store_true", help="start the desk fullscreen")
+    parser.add_argument(
+        "--vpcd-port",
+        type=int,
+        default=35963,
+        help="vpcd port for the emulated passport (default 35963, vpcd's slot 0)",
+    )
+    parser.add_argument(
+        "--no-document",
+        action="store_true",
+        help="do not place the emulated passport on the virtual reader",
+    )
     parser.add_argument(
         "--no-gui",
         action="store_true",
@@ -98,7 +148,10 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
     undo: list[Callable[[], None]] = [server.stop]
     try:
         portal = replace(base.portal, url=server.url, poll_interval_s=2.0)
-        config = replace(base, desk=desk, portal=portal)
+        # The demo's documents are signed under the TEST ONLY CSCA: trusted here, never on a
+        # desk (kiosk.emrtd.trust).
+        trust = replace(base.trust, test_anchors=True)
+        config = replace(base, desk=desk, portal=portal, trust=trust)
         client = PortalClient(server.url, timeout=config.portal.timeout_s)
         undo.append(client.close)
         store = Store.open(folder / "kiosk.sqlite3", FileKeyProvider(folder / "store.key"))
@@ -116,8 +169,9 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
             worker.stop()
 
         undo.append(stop_worker)
-        context = DemoContext(server.url, folder, config)
-        for hook in DEMO_HOOKS:
+        context = DemoContext(server.url, folder, config, vpcd_port=args.vpcd_port)
+        hooks = [*DEMO_HOOKS] if args.no_document else [emulated_document, *DEMO_HOOKS]
+        for hook in hooks:
             stop = hook(context)
             if stop is not None:
                 undo.append(stop)

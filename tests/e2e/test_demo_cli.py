@@ -23,7 +23,7 @@ def test_demo_without_gui_starts_checks_and_cleans_up(monkeypatch, tmp_path, cap
 
     DEMO_HOOKS.append(hook)
     try:
-        assert main(["demo", "--no-gui"]) == 0
+        assert main(["demo", "--no-gui", "--no-document"]) == 0
     finally:
         DEMO_HOOKS.remove(hook)
     out = capsys.readouterr().out

@@ -3,20 +3,33 @@ chip first, then MRZ). Later methods (chip, camera) add their factory here."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
+from kiosk.config import Config
 from ui.step2.base import WidMethodWidget
 
 MethodFactory = Callable[[QWidget | None], WidMethodWidget]
 
 
-def default_factories() -> list[MethodFactory]:
-    """The methods built into the desk, most preferred first."""
+def default_factories(config: Config | None = None) -> list[MethodFactory]:
+    """The methods built into the desk, most preferred first.
+
+    With the desk's ``config`` the chip method uses its reader settings and its trust store
+    (shipped anchors, the local store, and the TEST ONLY anchors only when
+    ``trust.test_anchors`` is on, as in ``kiosk demo``); without it, the config file's.
+    """
+    from kiosk.emrtd.trust import TrustStore
     from ui.step2.camera import CameraMethod
     from ui.step2.chip import ChipMethod
     from ui.step2.mrz_reader import MrzReaderMethod
     from ui.step2.typed_mrz import TypedMrzMethod
 
-    return [ChipMethod, CameraMethod, MrzReaderMethod, TypedMrzMethod]
+    chip: MethodFactory = ChipMethod
+    if config is not None:
+        chip = functools.partial(
+            ChipMethod, reader_config=config.reader, trust_store=TrustStore.for_config(config)
+        )
+    return [chip, CameraMethod, MrzReaderMethod, TypedMrzMethod]
