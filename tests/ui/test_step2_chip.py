@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kiosk import i18n
 from kiosk.config import ReaderConfig
 from kiosk.model import CheckMethod, CloneCheck, Employee, PassiveAuth
 from kiosk.mrz import parse_mrz
@@ -74,6 +75,10 @@ def test_waiting_for_a_document(qtbot, chip_stack, artifacts_dir):
     assert page.instruction.text() == "Leg het document op de lezer"
     assert page.status.text() == "Wacht op een document op de lezer…"
     page.grab().save(str(artifacts_dir / "step2_chip_waiting.png"))
+    i18n.set_language("en")
+    page.retranslate()
+    assert page.status.text() == i18n.tr("chip_reader.ui.waiting", lang="en")
+    assert page.status.text() != "Wacht op een document op de lezer…"
     page.stop()
 
 
@@ -102,6 +107,21 @@ def test_reads_shows_photo_and_verdicts_then_clears(qtbot, chip_stack, artifacts
     assert "Echtheid" in " ".join(line.text() for line in page.result_labels)
     assert "overeen met stap 1" in page.differences.text()
     page.grab().save(str(artifacts_dir / f"step2_chip_{profile}.png"))
+
+    # A language switch re-renders the status, the verdicts and the comparison.
+    dutch = [page.status.text(), page.differences.text()] + [
+        line.text() for line in page.result_labels
+    ]
+    i18n.set_language("en")
+    page.retranslate()
+    english = [page.status.text(), page.differences.text()] + [
+        line.text() for line in page.result_labels
+    ]
+    assert page.status.text() == i18n.tr("chip_reader.ui.done", lang="en")
+    assert all(nl != en for nl, en in zip(dutch, english, strict=True) if nl), english
+    i18n.set_language("nl")
+    page.retranslate()
+    assert [page.status.text(), page.differences.text()] == dutch[:2]
 
     page.clear()
     assert page.evidence is None

@@ -115,6 +115,10 @@ class ChipMethod(WidMethodWidget):
         self._reading: Future[Any] | None = None
         self._card_present = False
         self.evidence: WidEvidence | None = None
+        # What is on screen, kept to re-render it in another language (cleared with it).
+        self._status: tuple[str, dict[str, Any]] | None = None
+        self._items: tuple[Any, ...] = ()
+        self._document: Any = None
         self._bridge = _Bridge()
         self._bridge.card.connect(self._on_card)
         self._bridge.progress.connect(self._on_progress)
@@ -201,8 +205,28 @@ class ChipMethod(WidMethodWidget):
         """Translated name for the method chooser."""
         return tr("chip_reader.ui.title")
 
+    def _status_tr(self, key: str | None, /, **params: Any) -> str:
+        """Show a status message by key (kept, so a language switch re-renders it)."""
+        self._status = (key, dict(params)) if key else None
+        text = tr(key, **params) if key else ""
+        self.status.setText(text)
+        return text
+
+    def _status_error(self, error: BaseException) -> str:
+        """Show a typed error (or 'unexpected') as the status; return its text."""
+        if isinstance(error, KioskError):
+            return self._status_tr(error.message_key, **error.params)
+        return self._status_tr("error.unexpected")
+
     def retranslate(self) -> None:
         """Re-apply every text in the current language."""
+        if self._status is not None:
+            key, params = self._status
+            self.status.setText(tr(key, **params))
+        for line, item in zip(self.result_labels, self._items, strict=False):
+            line.setText(_item_html(item))
+        if self._document is not None:
+            self._show_differences(self._document)
         self.instruction.setText(tr("chip_reader.ui.place_document"))
         self.can_caption.setText(tr("chip_reader.ui.can"))
         self.doc_caption.setText(tr("chip_reader.ui.document_number"))
@@ -226,19 +250,19 @@ class ChipMethod(WidMethodWidget):
         try:
             self._device = self._device_factory(config)
         except KioskError as exc:
-            self.status.setText(exc.translated())
-            self.failed.emit(exc.translated())
+            self.failed.emit(self._status_error(exc))
             return
         self._unlisten = self._device.add_listener(self._bridge.card.emit)
         from kiosk.emrtd.reader import warm_up
 
         # Build the PACE tables now, on the device thread, while nobody waits for a read.
         self._device.call(warm_up)
-        self.status.setText(tr("chip_reader.ui.waiting"))
+        self._status_tr("chip_reader.ui.waiting")
 
     def stop(self) -> None:
         """Stop listening, release the reader and drop the photo (it lives only on screen)."""
         self.evidence = None
+        self._document = None
         self.photo.clear()
         self.photo.setText(tr("chip_reader.ui.photo_placeholder"))
         if self._unlisten is not None:
@@ -259,7 +283,9 @@ class ChipMethod(WidMethodWidget):
         for line in self.result_labels:
             line.clear()
         self.differences.clear()
-        self.status.clear()
+        self._status_tr(None)
+        self._items = ()
+        self._document = None
         self.progress.setValue(0)
 
     # -- reading --------------------------------------------------------------------------
@@ -292,15 +318,15 @@ class ChipMethod(WidMethodWidget):
     def _on_card(self, event: CardEvent) -> None:
         if event.kind is CardEventKind.CARD_INSERTED:
             self._card_present = True
-            self.status.setText(tr("chip_reader.ui.card_present"))
+            self._status_tr("chip_reader.ui.card_present")
             if self._key_complete():
                 self.read_now()
         elif event.kind is CardEventKind.CARD_REMOVED:
             self._card_present = False
             if self._reading is None:
-                self.status.setText(tr("chip_reader.ui.waiting"))
+                self._status_tr("chip_reader.ui.waiting")
         elif event.kind is CardEventKind.SERVICE_LOST and event.error is not None:
-            self.status.setText(event.error.translated())
+            self._status_error(event.error)
 
     def _key_complete(self) -> bool:
         if self.edl_mrz.text().strip():
@@ -317,7 +343,7 @@ class ChipMethod(WidMethodWidget):
             secret = self._secret()
             store = self._trust_store or _default_trust_store()
         except KioskError as exc:
-            self.status.setText(exc.translated())
+            self._status_error(exc)
             return
         from kiosk.emrtd.reader import read_document
 
@@ -325,7 +351,7 @@ class ChipMethod(WidMethodWidget):
         for line in self.result_labels:
             line.clear()
         self.differences.clear()
-        self.status.setText(tr("chip_reader.ui.reading"))
+        self._status_tr("chip_reader.ui.reading")
         now = self._now()
         progress = self._bridge.progress.emit
 
@@ -349,17 +375,13 @@ class ChipMethod(WidMethodWidget):
 
     def _on_progress(self, step: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
-        self.status.setText(tr(f"chip_reader.ui.step.{step}"))
+        self._status_tr(f"chip_reader.ui.step.{step}")
 
     def _on_finished(self, result: Any, error: BaseException | None) -> None:
         self._reading = None
         if error is not None:
-            message = (
-                error.translated() if isinstance(error, KioskError) else tr("error.unexpected")
-            )
             self.progress.setValue(0)
-            self.status.setText(message)
-            self.failed.emit(message)
+            self.failed.emit(self._status_error(error))
             return
         self.progress.setValue(100)
         self._show(result)
@@ -377,13 +399,13 @@ class ChipMethod(WidMethodWidget):
         else:
             self.photo.setText(tr("chip_reader.ui.no_photo"))
         items = verification_items(result)
+        self._items = tuple(items)
         for line, item in zip(self.result_labels, items, strict=True):
             line.setText(_item_html(item))
         try:
             evidence = _evidence(result.document)
         except KioskError as exc:
-            self.status.setText(exc.translated())
-            self.failed.emit(exc.translated())
+            self.failed.emit(self._status_error(exc))
             return
         self.evidence = dataclasses.replace(
             evidence,
@@ -391,18 +413,17 @@ class ChipMethod(WidMethodWidget):
             photo=_png(image),
             verifications=tuple(items),
         )
+        self._document = result.document
         self._show_differences(result.document)
         layout = self.layout()
         if layout is not None:
             layout.activate()  # size the new texts now, not on the next layout pass
         if result.genuine:
-            self.status.setText(tr("chip_reader.ui.done"))
+            self._status_tr("chip_reader.ui.done")
             self.evidenceReady.emit(self.evidence)
         else:
             # Fail closed: a chip that did not verify is no evidence for step 2.
-            message = tr("chip_reader.ui.not_genuine")
-            self.status.setText(message)
-            self.failed.emit(message)
+            self.failed.emit(self._status_tr("chip_reader.ui.not_genuine"))
 
     def _show_differences(self, document: Any) -> None:
         """Compare DG1 with step 1 (names in MRZ form, 9303 part 3) and highlight each field."""
