@@ -283,6 +283,21 @@ def _components(strip: np.ndarray) -> np.ndarray:
     return out
 
 
+def _warp_components(comps: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """Component boxes (x, y, w, h, area) mapped through ``homography`` (their bounding box)."""
+    if len(comps) == 0:
+        return comps
+    x, y, w, h = comps[:, 0], comps[:, 1], comps[:, 2], comps[:, 3]
+    corners = np.stack(
+        [np.stack(p, axis=1) for p in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))], axis=1
+    )
+    moved = cv2.perspectiveTransform(corners.reshape(-1, 1, 2).astype(np.float32), homography)
+    moved = moved.reshape(-1, 4, 2).astype(np.float64)
+    lo, hi = moved.min(axis=1), moved.max(axis=1)
+    out: np.ndarray = np.column_stack([lo, hi - lo, comps[:, 4]])
+    return out
+
+
 def _trim(line: np.ndarray) -> np.ndarray:
     """Keep the run of components around the line's middle that has no wide gap.
 
@@ -408,15 +423,19 @@ def fit_lines(
     strip: np.ndarray,
     line_ys: list[float],
     chars_options: tuple[int, ...],
+    *,
     expected_x0: float = PAD_X + PITCH / 2,
     pitch_range: tuple[float, float] = (0.7, 1.4),
+    comps: np.ndarray | None = None,
 ) -> tuple[int, list[LineGrid]] | None:
     """Fit the character grid of each line near ``line_ys`` in a roughly canonical strip.
 
-    Returns the number of characters per line and one grid per line, or None when the
-    strip does not hold such an MRZ.
+    ``comps`` are the strip's character components when already known (see
+    :func:`_warp_components`). Returns the number of characters per line and one grid per
+    line, or None when the strip does not hold such an MRZ.
     """
-    comps = _components(strip)
+    if comps is None:
+        comps = _components(strip)
     if len(comps) < 8:
         return None
     cy = comps[:, 1] + comps[:, 3] / 2
@@ -555,15 +574,16 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
         size = _strip_size(guess, n_lines, spacing)
     coarse = _grey(cv2.warpPerspective(image, h1, size, flags=cv2.INTER_LINEAR,
                                        borderMode=cv2.BORDER_REPLICATE))
+    coarse_comps = _components(coarse)
     if n_lines == 1:
-        rows = _line_rows(_components(coarse))
+        rows = _line_rows(coarse_comps)
         if not 1 <= len(rows) <= 3:
             return None
         n_lines, ys = len(rows), rows
     else:
         ys = [PAD_Y + k * spacing for k in range(n_lines)]
     options = CHARS_FOR_LINES[n_lines]
-    fitted = fit_lines(coarse, ys, options)
+    fitted = fit_lines(coarse, ys, options, comps=coarse_comps)
     if fitted is None:
         return None
     chars, grids = fitted
@@ -592,7 +612,10 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
                                       borderMode=cv2.BORDER_REPLICATE))
     step = final_spacing / max(1, n_lines - 1)
     ys = [PAD_Y + k * step for k in range(n_lines)]
-    refit = fit_lines(strip, ys, (chars,), pitch_range=(0.85, 1.2))
+    # The characters were already segmented in the coarse strip; carry their boxes over with
+    # the second homography instead of binarising the final strip again.
+    refit = fit_lines(strip, ys, (chars,), pitch_range=(0.85, 1.2),
+                      comps=_warp_components(coarse_comps, h2))
     if refit is not None:
         grids = refit[1]
     else:
