@@ -28,8 +28,9 @@ def test_normal_set_is_read_exactly(reader):
 
 
 def test_hard_set_is_mostly_read_exactly(reader):
-    # Hard geometry (±8° rotation and tilt), glare, blur σ ≤ 1.6, JPEG 60.
-    assert _exact(reader, "hard", (1280, 720)) >= 7
+    # Hard geometry (±8° rotation and tilt), glare, blur σ ≤ 1.6, JPEG 60. Measured 10/10;
+    # the benchmark's 200 hard frames give 97-98%.
+    assert _exact(reader, "hard", (1280, 720)) >= 8
 
 
 def test_full_hd_frames(reader):
