@@ -29,7 +29,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -103,8 +103,13 @@ class ChipMethod(WidMethodWidget):
         trust_store: Any = None,
         employee: Callable[[], Employee | None] | None = None,
         now: Callable[[], datetime] | None = None,
+        standalone: bool = True,
     ) -> None:
         super().__init__(parent)
+        # Inside the desk (standalone=False) the step-2 evidence panel shows a genuine chip's
+        # photo, verdicts and comparison with step 1; this widget then shows only the key
+        # fields, progress and status, plus the verdicts of a chip that did NOT verify.
+        self._standalone = standalone
         self._config = reader_config
         self._device_factory = device_factory or _default_device
         self._trust_store = trust_store
@@ -132,14 +137,18 @@ class ChipMethod(WidMethodWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(20)
         left = QVBoxLayout()
-        left.setSpacing(8)
+        left.setSpacing(6)
         self.instruction = label("chipInstruction")
         font = self.instruction.font()
-        font.setPointSize(18)
+        font.setPointSize(16)
         font.setBold(True)
         self.instruction.setFont(font)
         left.addWidget(self.instruction)
-        form = QFormLayout()
+        # Captions above their fields (as on the other desk forms): the short key fields sit
+        # side by side, so the form stays narrow enough for the step-2 column at 1366x768.
+        form = QGridLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(4)
         self.can = QLineEdit()
         self.can.setObjectName("chipCan")
         self.can.setMaxLength(6)
@@ -160,21 +169,41 @@ class ChipMethod(WidMethodWidget):
         self.doc_caption = QLabel()
         self.birth_caption = QLabel()
         self.expiry_caption = QLabel()
-        form.addRow(self.can_caption, self.can)
-        form.addRow(self.doc_caption, self.doc_number)
-        form.addRow(self.birth_caption, self.birth)
-        form.addRow(self.expiry_caption, self.expiry)
-        form.addRow(self.edl_caption, self.edl_mrz)
+        for caption in (
+            self.can_caption,
+            self.doc_caption,
+            self.birth_caption,
+            self.expiry_caption,
+            self.edl_caption,
+        ):
+            caption.setWordWrap(True)
+        form.addWidget(self.can_caption, 0, 0, 1, 3)
+        form.addWidget(self.can, 1, 0)
+        form.addWidget(self.doc_caption, 2, 0)
+        form.addWidget(self.birth_caption, 2, 1)
+        form.addWidget(self.expiry_caption, 2, 2)
+        form.addWidget(self.doc_number, 3, 0)
+        form.addWidget(self.birth, 3, 1)
+        form.addWidget(self.expiry, 3, 2)
+        form.addWidget(self.edl_caption, 4, 0, 1, 3)
+        form.addWidget(self.edl_mrz, 5, 0, 1, 3)
+        form.setColumnStretch(0, 3)
+        form.setColumnStretch(1, 2)
+        form.setColumnStretch(2, 2)
         left.addLayout(form)
         self.read_button = QPushButton()
         self.read_button.setObjectName("chipRead")
         self.read_button.clicked.connect(self.read_now)
-        left.addWidget(self.read_button)
         self.progress = QProgressBar()
         self.progress.setObjectName("chipProgress")
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
-        left.addWidget(self.progress)
+        # Button and progress share a row: the verdicts below must stay above the fold.
+        action = QHBoxLayout()
+        action.setSpacing(12)
+        action.addWidget(self.read_button)
+        action.addWidget(self.progress, 1)
+        left.addLayout(action)
         self.status = label("fieldHint")
         self.status.setObjectName("chipStatus")
         left.addWidget(self.status)
@@ -200,6 +229,7 @@ class ChipMethod(WidMethodWidget):
         self.photo.setMinimumSize(*PHOTO_SIZE)
         self.photo.setStyleSheet("QLabel#chipPhoto { border: 1px solid #9aa5b1; }")
         layout.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        self.photo.setVisible(self._standalone)
 
     def title(self) -> str:
         """Translated name for the method chooser."""
@@ -418,6 +448,9 @@ class ChipMethod(WidMethodWidget):
         layout = self.layout()
         if layout is not None:
             layout.activate()  # size the new texts now, not on the next layout pass
+        shown_by_panel = result.genuine and not self._standalone
+        for line in (*self.result_labels, self.differences):
+            line.setVisible(not shown_by_panel)
         if result.genuine:
             self._status_tr("chip_reader.ui.done")
             self.evidenceReady.emit(self.evidence)

@@ -27,9 +27,13 @@ def default_factories(config: Config | None = None) -> list[MethodFactory]:
     from ui.step2.mrz_reader import MrzReaderMethod
     from ui.step2.typed_mrz import TypedMrzMethod
 
-    chip: MethodFactory = ChipMethod
+    # The step-2 page shows a genuine chip's photo, verdicts and comparison in its panel.
+    chip: MethodFactory = functools.partial(ChipMethod, standalone=False)
     if config is not None:
         chip = functools.partial(
-            ChipMethod, reader_config=config.reader, trust_store=TrustStore.for_config(config)
+            ChipMethod,
+            standalone=False,
+            reader_config=config.reader,
+            trust_store=TrustStore.for_config(config),
         )
     return [chip, CameraMethod, MrzReaderMethod, TypedMrzMethod]
