@@ -15,11 +15,20 @@ cuts (:mod:`kiosk.mrz.ocr.features`) and fits a small MLP with numpy. Augmentati
   placement errors of the segmenter.
 
 Everything is seeded, so the same command gives the same weights (and the same SHA-256,
-recorded with the command in ``resources/ocr/manifest.json``). Pillow is a development
-dependency; the reader never needs it.
+recorded with the command in ``resources/ocr/manifest.json``) with the same numpy, OpenCV
+and Pillow builds on the same CPU family and one BLAS thread (set below). Pillow is a
+development dependency; the reader never needs it.
 """
 
 from __future__ import annotations
+
+import os
+
+# Bit-for-bit reproducible weights need one BLAS thread: OpenBLAS splits sums differently
+# with more threads. This only works when numpy is imported here first (``python -m``);
+# the same numpy/OpenBLAS build on the same CPU family is needed as well.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import json
@@ -220,9 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out = accuracy(model, x_test, y_test)
     path = out / MODEL_FILE
     model.save(path)
-    command = ["python", "-m", "kiosk.mrz.ocr.train", "--samples", str(args.samples),
-               "--epochs", str(args.epochs), "--hidden", str(args.hidden),
-               "--seed", str(args.seed)]
+    command = ["OPENBLAS_NUM_THREADS=1", "python", "-m", "kiosk.mrz.ocr.train",
+               "--samples", str(args.samples), "--epochs", str(args.epochs),
+               "--hidden", str(args.hidden), "--seed", str(args.seed)]
     manifest = {
         "model": MODEL_FILE,
         "sha256": sha256_file(path),

@@ -24,7 +24,7 @@ def test_shipped_model_matches_manifest_checksum_and_is_small():
     path = default_model_path()
     assert manifest["model"] == MODEL_FILE
     assert sha256_file(path) == manifest["sha256"]
-    assert manifest["command"].startswith("python -m kiosk.mrz.ocr.train")
+    assert "python -m kiosk.mrz.ocr.train" in manifest["command"]
     assert path.stat().st_size < 5 * 1024 * 1024
     model = default_model()
     assert model.w2.shape[1] == len(ALPHABET)
