@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.mrz.ocr.reader import MrzFrameReader
 from tests.mrzcorpus import make_corpus, make_sample
@@ -68,3 +70,23 @@ def test_rotated_upside_down_document_is_not_misread(reader):
     sample = make_sample(5, "TD3", "normal")
     read = reader.read(cv2.rotate(sample.image, cv2.ROTATE_180))
     assert not read.valid or read.text == sample.text
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    height=st.integers(1, 400),
+    width=st.integers(1, 700),
+    colour=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+    lines=st.integers(0, 4),
+)
+def test_any_frame_is_read_or_rejected_without_raising(reader, height, width, colour, seed, lines):
+    rng = np.random.default_rng(seed)
+    frame = rng.integers(0, 256, (height, width, 3) if colour else (height, width), np.uint8)
+    for _ in range(lines):  # dark bars that look like text lines to the band finder
+        y = int(rng.integers(0, height))
+        frame[y : y + 6, width // 8 : width - width // 8] = 0
+    read = reader.read(frame)
+    assert read.ms >= 0 and (read.valid or read.result is None or not read.result.valid)
