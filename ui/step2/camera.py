@@ -33,14 +33,12 @@ from kiosk.devices.camera import (
 from kiosk.flow.evidence import EvidenceRejected, evidence_from_mrz
 from kiosk.i18n import tr
 from kiosk.model import CheckMethod
-from kiosk.mrz.ocr.video import Hint, MrzVideoReader, VideoState
+from kiosk.mrz.ocr.video import GUIDE, Hint, MrzVideoReader, VideoState
 from ui.step2.base import WidMethodWidget
 from ui.widgets import label
 
 #: Preview width in pixels (the analysis always uses the full frame).
 PREVIEW_WIDTH = 640
-#: Guide for the MRZ band: the lower part of a document filling ~70% of the frame width.
-GUIDE = (0.15, 0.62, 0.85, 0.86)  # x0, y0, x1, y1 as shares of the frame
 
 SourceFactory = Callable[[], FrameSource]
 ReaderFactory = Callable[[], MrzVideoReader]

@@ -38,6 +38,9 @@ class Hint(StrEnum):
 MIN_WIDTH_SHARE = 0.35
 #: Share of saturated pixels in the MRZ area above which we report glare.
 GLARE_SHARE = 0.02
+#: Where the person is asked to hold the MRZ (x0, y0, x1, y1 as shares of the frame); the
+#: camera page draws it. Glare there explains a frame in which no MRZ could be found.
+GUIDE = (0.15, 0.62, 0.85, 0.86)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class MrzVideoReader:
         counts = (self._frames, elapsed, self._busy)
         if not read.lines:
             self._streak, self._streak_text = 0, ""
-            return VideoState(Hint.SHOW_DOCUMENT, False, *counts, last=read)
+            hint = Hint.GLARE if _glare_in_guide(frame) else Hint.SHOW_DOCUMENT
+            return VideoState(hint, False, *counts, last=read)
         shape = tuple(len(line) for line in read.lines)
         if self._history and tuple(len(x) for x in self._history[-1].lines) != shape:
             self._history.clear()  # another document (or format) came into view
@@ -135,6 +139,20 @@ class MrzVideoReader:
         return "\n".join("".join(line) for line in fixed), result
 
 
+def _saturated_share(area: np.ndarray) -> float:
+    if area.size == 0:
+        return 0.0
+    gray = cv2.cvtColor(area, cv2.COLOR_BGR2GRAY) if area.ndim == 3 else area
+    return float((gray >= 250).mean())
+
+
+def _glare_in_guide(frame: np.ndarray) -> bool:
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = GUIDE
+    area = frame[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)]
+    return _saturated_share(area[::4, ::4]) > 2 * GLARE_SHARE
+
+
 def _hint(frame: np.ndarray, read: FrameRead) -> Hint:
     """Guidance for a frame that showed an MRZ that was not (yet) accepted."""
     if read.quad is None:
@@ -145,8 +163,6 @@ def _hint(frame: np.ndarray, read: FrameRead) -> Hint:
     x0, y0 = np.floor(read.quad.min(axis=0)).astype(int)
     x1, y1 = np.ceil(read.quad.max(axis=0)).astype(int)
     area = frame[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
-    if area.size:
-        gray = cv2.cvtColor(area, cv2.COLOR_BGR2GRAY) if area.ndim == 3 else area
-        if float((gray >= 250).mean()) > GLARE_SHARE:
-            return Hint.GLARE
+    if _saturated_share(area) > GLARE_SHARE:
+        return Hint.GLARE
     return Hint.HOLD_STILL

@@ -114,3 +114,26 @@ def test_reset_forgets_everything():
     video.clear()
     state = video.feed(np.zeros((2, 2), np.uint8))
     assert not state.accepted and state.frames == 1
+
+
+def test_glare_on_the_mrz_is_reported(frame_reader):
+    sample = make_sample(31, "TD3", "normal")
+    video = MrzVideoReader(frame_reader, clock=CameraClock())
+    first = video.feed(sample.image)
+    assert first.hint is Hint.HOLD_STILL and first.last.quad is not None
+    # A small saturated reflection on the MRZ band: still read, but the person is told.
+    glared = sample.image.copy()
+    (x0, y0), (x1, y1) = first.last.quad.min(axis=0), first.last.quad.max(axis=0)
+    glared[int(y0) : int(y1), int(x1 - (x1 - x0) * 0.06) : int(x1)] = 255
+    video.reset()
+    assert video.feed(glared).hint is Hint.GLARE
+    # A reflection that hides the MRZ where the guide asks for it: no MRZ, but glare.
+    h, w = sample.image.shape[:2]
+    blinded = sample.image.copy()
+    blinded[int(0.6 * h) : int(0.9 * h), int(0.1 * w) : int(0.5 * w)] = 255
+    video.reset()
+    state = video.feed(blinded)
+    assert not state.accepted and state.hint is Hint.GLARE
+    video.reset()
+    empty = make_sequence(31, "TD3", frames=1, empty=1, far=0)[1][0]
+    assert video.feed(empty).hint is Hint.SHOW_DOCUMENT
