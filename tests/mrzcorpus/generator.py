@@ -328,7 +328,7 @@ def make_sequence(
         if i < empty:
             out.append(_photograph(None, frame, difficulty, frng))
         elif i < empty + far:
-            out.append(_photograph(doc, frame, difficulty, frng, share=0.22))
+            out.append(_photograph(doc, frame, difficulty, frng, share=0.28))
         else:
             out.append(_photograph(doc, frame, difficulty, frng))
     return lines, out

@@ -125,6 +125,9 @@ def find_bands(image: np.ndarray, max_bands: int = 4) -> list[Band]:
     small = _grey(
         cv2.resize(image, (DETECT_WIDTH, max(1, round(h * s))), interpolation=cv2.INTER_AREA)
     )
+    # A light blur first: sensor noise on a low-contrast page otherwise survives the
+    # black-hat and glues the MRZ lines to specks around them.
+    small = cv2.GaussianBlur(small, (3, 3), 0)
     blackhat = cv2.morphologyEx(
         small, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 11))
     )

@@ -48,8 +48,8 @@ def test_clip_is_accepted_soon_after_the_document_is_readable(
     assert state.text == "\n".join(lines)
     assert state.result is not None and state.result.valid
     assert hints[:2] == [Hint.SHOW_DOCUMENT, Hint.SHOW_DOCUMENT]
-    # Frames from the document coming into view (held far away for 2 frames, which a TD1
-    # card at 22% of the frame width may already survive) to acceptance.
+    # Frames from the document coming into view (held far away for 2 frames, which may
+    # already be readable at 28% of the frame width) to acceptance.
     in_view = state.frames - 2
     assert 2 <= in_view <= 6, hints
     record_property("frames_to_accept", in_view)
@@ -82,11 +82,13 @@ def _read(lines: tuple[str, ...], wrong: dict[int, str], weight: float = 0.9) ->
 
 
 def test_document_held_too_far_asks_to_come_closer(frame_reader):
-    # A passport page at 22% of a 1280-px frame: MRZ found, characters ~7 px wide.
+    # A passport page at 28% of a 1280-px frame: MRZ found, characters ~6 px wide. It may
+    # even be read a frame later (two agreeing frames), but first the person is told.
     _, frames = make_sequence(1, "TD3", "normal", frames=4, empty=2, far=2)
     video = MrzVideoReader(frame_reader, clock=CameraClock())
     hints = [video.feed(f).hint for f in frames]
-    assert hints == [Hint.SHOW_DOCUMENT, Hint.SHOW_DOCUMENT, Hint.CLOSER, Hint.CLOSER]
+    assert hints[:3] == [Hint.SHOW_DOCUMENT, Hint.SHOW_DOCUMENT, Hint.CLOSER]
+    assert hints[3] in (Hint.CLOSER, Hint.READ)
 
 
 def test_vote_outweighs_a_character_lost_in_one_frame():
