@@ -18,7 +18,7 @@ import numpy as np
 from kiosk.mrz.ocr.features import ALPHABET, window_features
 from kiosk.mrz.ocr.locate import Located, find_bands, rectify
 from kiosk.mrz.ocr.model import GlyphModel, default_model
-from kiosk.mrz.parser import parse_mrz
+from kiosk.mrz.parser import _CONFUSION, parse_mrz  # the parser's own O/0, I/1... pairs
 from kiosk.mrz.result import MrzResult, MrzSyntaxError
 
 #: How many band candidates one frame may try before giving up (bounds the time per frame).
@@ -56,12 +56,25 @@ class FrameRead:
     @property
     def text(self) -> str:
         """The MRZ lines joined by newlines, with the parser's corrections applied."""
-        lines = [list(line) for line in self.lines]
-        if self.result is not None:
-            for c in self.result.corrections:
-                if c.to_char != "*":
-                    lines[c.line - 1][c.column - 1] = c.to_char
-        return "\n".join("".join(line) for line in lines)
+        return corrected_text(self.lines, self.result)
+
+
+def corrected_text(lines: tuple[str, ...], result: MrzResult | None) -> str:
+    """Apply ``result.corrections`` to the classified ``lines``.
+
+    The parser hides corrections inside fields that may carry a BSN (``'*'`` for both
+    characters); such a correction is always one of its confusion pairs (O/0, I/1, ...), so
+    the corrected character is the read character's twin.
+    """
+    chars = [list(line) for line in lines]
+    if result is not None:
+        for c in result.corrections:
+            row, col = c.line - 1, c.column - 1
+            if c.to_char != "*":
+                chars[row][col] = c.to_char
+            else:
+                chars[row][col] = _CONFUSION.get(chars[row][col], chars[row][col])
+    return "\n".join("".join(line) for line in chars)
 
 
 EMPTY = FrameRead((), np.zeros((0, len(ALPHABET)), np.float32), None, 0.0)

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from kiosk.mrz.ocr.features import ALPHABET
-from kiosk.mrz.ocr.reader import FrameRead, MrzFrameReader, parse_lines
+from kiosk.mrz.ocr.reader import FrameRead, MrzFrameReader, corrected_text, parse_lines
 from kiosk.mrz.result import MrzResult
 
 
@@ -132,11 +132,7 @@ class MrzVideoReader:
         result = parse_lines(tuple(lines))
         if result is None:
             return "\n".join(lines), None
-        fixed = [list(line) for line in lines]
-        for c in result.corrections:
-            if c.to_char != "*":
-                fixed[c.line - 1][c.column - 1] = c.to_char
-        return "\n".join("".join(line) for line in fixed), result
+        return corrected_text(tuple(lines), result), result
 
 
 def _saturated_share(area: np.ndarray) -> float:
