@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiosk`` command; returns the process exit code."""
+    # The MRZ classifier multiplies tiny matrices: OpenBLAS threads cost more than they give
+    # (several times slower on a busy desk PC). Set before any subcommand imports numpy.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

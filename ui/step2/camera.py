@@ -44,7 +44,8 @@ SourceFactory = Callable[[], FrameSource]
 ReaderFactory = Callable[[], MrzVideoReader]
 
 
-def _default_source(config: CameraConfig | None = None) -> FrameSource:
+def default_source(config: CameraConfig | None = None) -> FrameSource:
+    """The configured camera (``camera.device``: an index, or a file/folder/video path)."""
     cam = config or load_config().camera
     return source_for(cam.device, CameraSettings(width=cam.width, height=cam.height))
 
@@ -74,7 +75,8 @@ class _Bridge(QObject):
     """Carries camera-thread results into the GUI thread (queued connections)."""
 
     frame = Signal(object, object)  # QImage preview, VideoState
-    event = Signal(object)  # CameraEvent
+    # Not named 'event': that would shadow QObject.event() on the bridge.
+    device_event = Signal(object)  # CameraEvent
 
 
 class CameraMethod(WidMethodWidget):
@@ -92,7 +94,7 @@ class CameraMethod(WidMethodWidget):
         reader_factory: ReaderFactory | None = None,
     ) -> None:
         super().__init__(parent)
-        self._source_factory = source_factory or _default_source
+        self._source_factory = source_factory or default_source
         self._reader_factory = reader_factory or MrzVideoReader
         self._reader: MrzVideoReader | None = None
         self._device: CameraDevice | None = None
@@ -101,7 +103,7 @@ class CameraMethod(WidMethodWidget):
         self.state: VideoState | None = None
         self._bridge = _Bridge()
         self._bridge.frame.connect(self._on_frame)
-        self._bridge.event.connect(self._on_event)
+        self._bridge.device_event.connect(self._on_event)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -110,7 +112,9 @@ class CameraMethod(WidMethodWidget):
         self.preview.setObjectName("cameraPreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(320, 180)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # Ignored: the frame is scaled to the space the step-2 column has, never the other way
+        # round (a 640 px frame would push the hints and the confirmation below the fold).
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.feedback = label("cameraFeedback")
         self.status = label("status")
         self.manual = QPushButton()
@@ -144,7 +148,9 @@ class CameraMethod(WidMethodWidget):
         self._done = False
         self._reader = self._reader_factory()
         self.status.setText("")
-        self._device = CameraDevice(self._source_factory(), self._analyse, self._bridge.event.emit)
+        self._device = CameraDevice(
+            self._source_factory(), self._analyse, self._bridge.device_event.emit
+        )
         self._device.start()
 
     def stop(self) -> None:
@@ -181,7 +187,13 @@ class CameraMethod(WidMethodWidget):
     def _on_frame(self, image: QImage, state: VideoState) -> None:
         if self._device is None or self._done:
             return  # stopped or cleared meanwhile: drop late frames
-        self.preview.setPixmap(QPixmap.fromImage(image))
+        self.preview.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                self.preview.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         self.state = state
         self._hint = state.hint
         self.feedback.setText(tr(f"camera.hint.{state.hint.value}"))

@@ -22,18 +22,22 @@ def default_factories(config: Config | None = None) -> list[MethodFactory]:
     ``trust.test_anchors`` is on, as in ``kiosk demo``); without it, the config file's.
     """
     from kiosk.emrtd.trust import TrustStore
-    from ui.step2.camera import CameraMethod
+    from ui.step2.camera import CameraMethod, default_source
     from ui.step2.chip import ChipMethod
     from ui.step2.mrz_reader import MrzReaderMethod
     from ui.step2.typed_mrz import TypedMrzMethod
 
     # The step-2 page shows a genuine chip's photo, verdicts and comparison in its panel.
     chip: MethodFactory = functools.partial(ChipMethod, standalone=False)
+    camera: MethodFactory = CameraMethod
     if config is not None:
+        camera = functools.partial(
+            CameraMethod, source_factory=functools.partial(default_source, config.camera)
+        )
         chip = functools.partial(
             ChipMethod,
             standalone=False,
             reader_config=config.reader,
             trust_store=TrustStore.for_config(config),
         )
-    return [chip, CameraMethod, MrzReaderMethod, TypedMrzMethod]
+    return [chip, camera, MrzReaderMethod, TypedMrzMethod]
