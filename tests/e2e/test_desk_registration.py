@@ -35,6 +35,29 @@ from ui.app import build_desk_app
 from ui.customer_display import Mode
 
 
+def sign_in(qtbot, window, desk) -> None:
+    """Sign in as the demo beheerder and wait for the organisation page."""
+    page = window.pages[Step.SIGN_IN]
+    page.username.edit.setText("demo")
+    page.password.edit.setText("demo")
+    window.primary()
+    qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+
+
+def fill_steps_1_and_2(window) -> None:
+    """From the organisation page: the first organisation, step 1 and a matching typed MRZ,
+    confirmed (the next primary() goes to review)."""
+    window.primary()
+    employee = window.pages[Step.EMPLOYEE]
+    employee.given_names.edit.setText(GIVEN)
+    employee.surname.edit.setText(SURNAME)
+    employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
+    window.primary()
+    wid = window.pages[Step.WID_CHECK]
+    wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
+    wid.confirm.setChecked(True)
+
+
 def grab_rgb(widget) -> np.ndarray:
     from PySide6.QtGui import QImage
 
@@ -151,21 +174,9 @@ def test_stopping_the_handover_kills_the_live_code(qtbot, parts):
     window.show()
     worker.start()
     try:
-        page = window.pages[Step.SIGN_IN]
-        page.username.edit.setText("demo")
-        page.password.edit.setText("demo")
-        window.primary()
-        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        sign_in(qtbot, window, desk)
         qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
-        window.primary()
-        employee = window.pages[Step.EMPLOYEE]
-        employee.given_names.edit.setText(GIVEN)
-        employee.surname.edit.setText(SURNAME)
-        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
-        window.primary()
-        wid = window.pages[Step.WID_CHECK]
-        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
-        wid.confirm.setChecked(True)
+        fill_steps_1_and_2(window)
         window.primary()
         window.primary()
         rid = desk.state.registration_id
@@ -207,25 +218,13 @@ def test_offline_registration_is_queued_plainly_then_delivered(qtbot, tmp_path):
     worker.start()
     revived = None
     try:
-        page = window.pages[Step.SIGN_IN]
-        page.username.edit.setText("demo")
-        page.password.edit.setText("demo")
-        window.primary()
-        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        sign_in(qtbot, window, desk)
         qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
         portal.stop()  # the network goes away
         qtbot.waitUntil(lambda: desk.online is False, timeout=10000)
         assert window.portal_status.text() == i18n.tr("ui.status.portal_offline")
 
-        window.primary()
-        employee = window.pages[Step.EMPLOYEE]
-        employee.given_names.edit.setText(GIVEN)
-        employee.surname.edit.setText(SURNAME)
-        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
-        window.primary()
-        wid = window.pages[Step.WID_CHECK]
-        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
-        wid.confirm.setChecked(True)
+        fill_steps_1_and_2(window)
         window.primary()
         window.primary()
         rid = desk.state.registration_id
@@ -278,24 +277,12 @@ def test_offline_with_a_pooled_code_shows_the_qr_at_once(qtbot, tmp_path):
     worker.start()
     revived = None
     try:
-        page = window.pages[Step.SIGN_IN]
-        page.username.edit.setText("demo")
-        page.password.edit.setText("demo")
-        window.primary()
-        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        sign_in(qtbot, window, desk)
         qtbot.waitUntil(lambda: pool.available() == 2, timeout=10000)
         portal.stop()
         qtbot.waitUntil(lambda: desk.online is False, timeout=10000)
 
-        window.primary()
-        employee = window.pages[Step.EMPLOYEE]
-        employee.given_names.edit.setText(GIVEN)
-        employee.surname.edit.setText(SURNAME)
-        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
-        window.primary()
-        wid = window.pages[Step.WID_CHECK]
-        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
-        wid.confirm.setChecked(True)
+        fill_steps_1_and_2(window)
         window.primary()
         window.primary()
         rid = desk.state.registration_id
@@ -333,21 +320,9 @@ def test_an_expired_code_is_renewed_from_the_desk(qtbot, tmp_path):
     window.show()
     worker.start()
     try:
-        page = window.pages[Step.SIGN_IN]
-        page.username.edit.setText("demo")
-        page.password.edit.setText("demo")
-        window.primary()
-        qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+        sign_in(qtbot, window, desk)
         qtbot.waitUntil(lambda: store.device_token() is not None, timeout=10000)
-        window.primary()
-        employee = window.pages[Step.EMPLOYEE]
-        employee.given_names.edit.setText(GIVEN)
-        employee.surname.edit.setText(SURNAME)
-        employee.date_of_birth.edit.setText(BORN.strftime("%d-%m-%Y"))
-        window.primary()
-        wid = window.pages[Step.WID_CHECK]
-        wid.select(CheckMethod.MRZ_TYPED).mrz.setPlainText(passport_mrz())
-        wid.confirm.setChecked(True)
+        fill_steps_1_and_2(window)
         window.primary()
         window.primary()
         qtbot.waitUntil(lambda: desk.step is Step.HANDOVER, timeout=15000)
