@@ -115,17 +115,21 @@ def _emrtd_profile(
     )
 
 
-def nl_passport_2024() -> ChipProfile:
-    """Dutch passport 2024: PACE only on brainpoolP320r1/AES-256, CA on brainpoolP512r1."""
-    files = _passport_2024_files()
+def _passport_2024_profile(name: str, description: str, signer_kind: str) -> ChipProfile:
+    """The 2024 passport's chip (PACE only, brainpoolP320r1/AES-256) with a given signer."""
     return _emrtd_profile(
-        "nl_passport_2024",
-        "NL passport 2024, PACE only",
-        files,
+        name,
+        description,
+        _passport_2024_files(signer_kind),
         can=PASSPORT_CAN,
         bac=False,
         pace=("ECDH-GM-AES-256:brainpoolP320r1",),
     )
+
+
+def nl_passport_2024() -> ChipProfile:
+    """Dutch passport 2024: PACE only on brainpoolP320r1/AES-256, CA on brainpoolP512r1."""
+    return _passport_2024_profile("nl_passport_2024", "NL passport 2024, PACE only", "genuine")
 
 
 @cache
@@ -333,27 +337,15 @@ def bad_dg_hash() -> ChipProfile:
 
 def bad_sod_signature() -> ChipProfile:
     """Passport whose SOD signature does not verify."""
-    files = _passport_2024_files("bad_signature")
-    return _emrtd_profile(
-        "bad_sod_signature",
-        "passport with a broken SOD signature",
-        files,
-        can=PASSPORT_CAN,
-        bac=False,
-        pace=("ECDH-GM-AES-256:brainpoolP320r1",),
+    return _passport_2024_profile(
+        "bad_sod_signature", "passport with a broken SOD signature", "bad_signature"
     )
 
 
 def unknown_csca() -> ChipProfile:
     """Passport signed by a DS whose CSCA is not in the trust store."""
-    files = _passport_2024_files("unknown_csca")
-    return _emrtd_profile(
-        "unknown_csca",
-        "passport from an unknown CSCA",
-        files,
-        can=PASSPORT_CAN,
-        bac=False,
-        pace=("ECDH-GM-AES-256:brainpoolP320r1",),
+    return _passport_2024_profile(
+        "unknown_csca", "passport from an unknown CSCA", "unknown_csca"
     )
 
 
