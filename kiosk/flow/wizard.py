@@ -20,6 +20,7 @@ notification.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,11 @@ class FlowState:
             if evidence is not None and self.employee is not None
             else None
         )
+
+    def drop_photo(self) -> None:
+        """Forget the chip photo: it lives only while step 2 is on screen (DESIGN.md 7)."""
+        if self.evidence is not None and self.evidence.photo is not None:
+            self.evidence = dataclasses.replace(self.evidence, photo=None)
 
     def forget_person_data(self) -> None:
         """Forget the person's data but keep following the saved registration.
@@ -295,6 +301,7 @@ class Wizard:
             raise FlowBlocked([InputError("flow.error.last_step")])
         self._stack.append(self.current)
         self.current = target
+        self.state.drop_photo()  # step 2 is no longer on screen
         enter = self.spec[target].on_enter
         if enter is not None:
             enter(self.state)
@@ -310,6 +317,7 @@ class Wizard:
         if not self.can_go_back():
             raise FlowBlocked([InputError("flow.error.no_way_back")])
         self.current = self._stack.pop()
+        self.state.drop_photo()  # step 2 is no longer on screen (or is entered afresh)
         if self.current is Step.SIGN_IN:
             self.state.sign_out()
         elif self.current is Step.ORGANISATION:

@@ -92,5 +92,10 @@ def test_reading_the_chip_in_the_desk(qtbot, client, store, stack, artifacts_dir
         wid.confirm.setChecked(True)
         window.primary()
         assert app.desk.step is Step.REVIEW
+        # The chip photo lives only while step 2 is on screen (DESIGN.md 7).
+        QApplication.processEvents()
+        assert app.desk.state.evidence.photo is None
+        assert wid.photo.pixmap().isNull()
+        assert method.photo.pixmap().isNull()
     finally:
         app.close()

@@ -289,9 +289,11 @@ class WidCheckPage(Page):
             method.start()
 
     def left_page(self) -> None:
-        """Stop the method (release devices)."""
+        """Stop the methods (release devices) and drop the chip photo from the screen: it
+        lives only while step 2 is shown (the flow forgot it already, DESIGN.md 7)."""
         for method in self.methods:
             method.stop()
+        self.refresh()
 
     def _evidence(self, evidence: object) -> None:
         if not isinstance(evidence, WidEvidence) or self.desk.step is not Step.WID_CHECK:

@@ -122,6 +122,20 @@ def test_new_evidence_needs_a_new_confirmation():
     assert w.state.photo_confirmed is False
 
 
+@pytest.mark.parametrize("direction", ["forward", "back"])
+def test_the_chip_photo_lives_only_while_step_2_is_on_screen(direction):
+    w = wizard()
+    walk_to_wid_check(w)
+    w.state.set_evidence(evidence(photo=b"\x89PNG face"))
+    w.state.photo_confirmed = True
+    assert w.state.evidence.photo
+    getattr(w, direction)()
+    assert w.current is (Step.REVIEW if direction == "forward" else Step.EMPLOYEE)
+    assert w.state.evidence.photo is None
+    # The rest of the evidence (and the confirmation) survive for the review page.
+    assert w.state.evidence.surname and w.state.photo_confirmed
+
+
 def test_back_stack_returns_in_order_and_back_to_sign_in_signs_out():
     w = wizard()
     walk_to_wid_check(w)
