@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from kiosk import i18n
@@ -26,6 +27,7 @@ from kiosk.sync.api import PortalApi
 from kiosk.sync.pool import CodePool
 from kiosk.sync.worker import SyncWorker
 from ui.customer_display import CustomerDisplay
+from ui.fullscreen import show_fullscreen
 from ui.main_window import MainWindow
 from ui.step2.registry import MethodFactory, default_factories
 from ui.sync_bridge import SyncBridge
@@ -166,7 +168,7 @@ def run_desk_with(
     )
     worker.start()
     if fullscreen if fullscreen is not None else config.desk.fullscreen:
-        desk_app.window.showFullScreen()
+        show_fullscreen(desk_app.window, QGuiApplication.primaryScreen())
     else:
         desk_app.window.resize(1366, 768)
         desk_app.window.show()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.i18n import tr
 from kiosk.model import Enrollment
+from ui.fullscreen import show_fullscreen
 from ui.pages.progress import remaining_text
 from ui.qr import QrWidget
 from ui.widgets import label, set_tone
@@ -292,12 +293,7 @@ class CustomerDisplay(QWidget):
         self._fullscreen_on(screen)
 
     def _fullscreen_on(self, screen: QScreen | None) -> None:
-        if screen is None:
-            return
-        # Geometry first: without a window manager showFullScreen() alone does nothing.
-        self.setScreen(screen)
-        self.setGeometry(screen.geometry())
-        self.showFullScreen()
+        show_fullscreen(self, screen)
 
     def hand_over(self, active: bool) -> None:
         """The beheerder hands over (True) or takes back (False) the customer's attention."""

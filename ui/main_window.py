@@ -4,7 +4,7 @@ navigation bar (cancel, back, primary) and a status bar with the portal and queu
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -131,8 +131,17 @@ class MainWindow(QMainWindow):
         self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
         self._unlisten = i18n.on_language_changed(lambda _lang: self.retranslate())
         self.retranslate()
+        self._focused_once = False
         self._wizard_changed(desk.wizard)
         self.idle.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first show, give the current page its focus (the user name at sign-in)."""
+        super().showEvent(event)
+        if not self._focused_once:
+            self._focused_once = True
+            # A hidden window's widgets cannot take focus: the page asked for it too early.
+            self.pages[self.desk.wizard.current].entered()
 
     # -- construction -----------------------------------------------------------------
     def _build_header(self) -> QFrame:

@@ -463,3 +463,12 @@ def test_a_method_can_hand_over_to_typing_the_mrz(qtbot, desk_app):
     page.methods[0].manualRequested.emit()
     assert page.current_method().method_id is CheckMethod.MRZ_TYPED
     assert page.method_buttons.checkedId() == 1
+
+
+def test_the_cursor_starts_in_the_user_name(qtbot, desk_app):
+    window = desk_app.window
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    page = window.pages[Step.SIGN_IN]
+    qtbot.waitUntil(lambda: page.username.edit.hasFocus(), timeout=2000)
