@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The MRZ classifier multiplies tiny matrices: OpenBLAS threads cost more than they give
     # (several times slower on a busy desk PC). Set before any subcommand imports numpy.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # OpenCV's own stderr warnings (e.g. probing a missing camera) are not for desk staff:
+    # the kiosk reports those failures itself, translated.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
