@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -28,16 +29,14 @@ def default_factories(config: Config | None = None) -> list[MethodFactory]:
     from ui.step2.typed_mrz import TypedMrzMethod
 
     # The step-2 page shows a genuine chip's photo, verdicts and comparison in its panel.
-    chip: MethodFactory = functools.partial(ChipMethod, standalone=False)
+    chip_options: dict[str, Any] = {"standalone": False}
     camera: MethodFactory = CameraMethod
     if config is not None:
+        chip_options.update(
+            reader_config=config.reader, trust_store=TrustStore.for_config(config)
+        )
         camera = functools.partial(
             CameraMethod, source_factory=functools.partial(default_source, config.camera)
         )
-        chip = functools.partial(
-            ChipMethod,
-            standalone=False,
-            reader_config=config.reader,
-            trust_store=TrustStore.for_config(config),
-        )
+    chip = functools.partial(ChipMethod, **chip_options)
     return [chip, camera, MrzReaderMethod, TypedMrzMethod]
