@@ -34,7 +34,11 @@ class StallingPortal:
     def put_registration(self, token, registration):
         state = self._client.put_registration(token, registration)
         if self._left == 0:
-            self._marker.write_text(str(registration.registration_id))
+            # Write then rename: the parent polls for the marker and must never see it
+            # created but still empty.
+            partial = self._marker.with_suffix(".partial")
+            partial.write_text(str(registration.registration_id))
+            partial.replace(self._marker)
             while True:
                 time.sleep(1)  # killed here
         self._left -= 1
