@@ -282,3 +282,16 @@ class Registration:
     def with_enrollment_code(self, code: str | None) -> Registration:
         """Return a copy bound to a pre-reserved (offline pool) enrollment code."""
         return replace(self, enrollment_code=code)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCredential:
+    """The kiosk's own credential for syncing with nobody signed in (DESIGN.md section 6).
+
+    Issued by the portal when a beheerder enrolls the kiosk; kept (token sealed) by the
+    store and presented by the sync client. It lives here, below both, so the store need
+    not import the sync layer to hold one.
+    """
+
+    kiosk_id: str
+    device_token: str = field(repr=False)

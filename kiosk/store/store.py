@@ -40,6 +40,7 @@ from kiosk.log import mask_document_number
 from kiosk.model import (
     CheckMethod,
     ChipEvidence,
+    DeviceCredential,
     DocumentType,
     Employee,
     Enrollment,
@@ -49,7 +50,6 @@ from kiosk.model import (
 from kiosk.store.crypto import FieldCipher
 from kiosk.store.keys import KeyProvider
 from kiosk.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from kiosk.sync.api import DeviceCredential
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Protocol
 
 from kiosk.errors import EnvironmentFailure, InputError, ProtocolError
-from kiosk.model import Enrollment, Registration, RegistrationStatus
+from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +42,6 @@ class Session:
     beheerder_id: str
     beheerder_name: str
     organisations: tuple[Organisation, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceCredential:
-    """The kiosk's own credential for syncing with nobody signed in."""
-
-    kiosk_id: str
-    device_token: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,8 @@ from typing import Any
 import httpx
 
 from kiosk import __version__
-from kiosk.model import Enrollment, Registration, RegistrationStatus
+from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import (
-    DeviceCredential,
     Organisation,
     PortalAuthError,
     PortalBusy,

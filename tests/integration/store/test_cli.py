@@ -9,9 +9,9 @@ import socket
 import pytest
 
 from kiosk.cli.main import main
+from kiosk.model import DeviceCredential
 from kiosk.portal.server import PortalServer
 from kiosk.store import DB_FILENAME, default_key_provider, open_default
-from kiosk.sync.api import DeviceCredential
 from tests.unit.store.factories import make_registration
 
 

@@ -11,9 +11,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from kiosk.model import Enrollment, Registration, RegistrationStatus
+from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import (
-    DeviceCredential,
     PortalAuthError,
     PortalRejected,
     RegistrationState,

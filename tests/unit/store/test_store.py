@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import StorageFailure
-from kiosk.model import Enrollment
+from kiosk.model import DeviceCredential, Enrollment
 from kiosk.store import FileKeyProvider, OutboxState, QueueCounts, Store
 from kiosk.store.migrations import SCHEMA_VERSION
-from kiosk.sync.api import DeviceCredential
 from tests.unit.store.factories import T0, FakeClock, make_registration
 
 

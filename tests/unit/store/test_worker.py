@@ -9,10 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.model import RegistrationStatus
+from kiosk.model import DeviceCredential, RegistrationStatus
 from kiosk.store import FileKeyProvider, OutboxState, QueueCounts, Store
 from kiosk.sync.api import (
-    DeviceCredential,
     PortalAuthError,
     PortalBusy,
     PortalError,
