@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.portal.accounts import DUMMY_HASH, hash_password, verify_password, verify_totp
 from kiosk.portal.validation import Problem, validate_registration
+from kiosk.sqlitemigrate import Step, migrate
 
 Clock = Callable[[], datetime]
 
@@ -48,7 +49,78 @@ MAX_POOL_REQUEST = 50
 # Crockford base32 without I, L, O, U: readable when a code is typed from paper.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-SCHEMA_VERSION = 1
+
+def _v1_accounts_kiosks_registrations(conn: sqlite3.Connection) -> None:
+    """0 -> 1: accounts, tokens, kiosks, registrations, enrollment codes and the MAC key."""
+    # A light view of the same connection: no pragmas or plugins run inside the migration.
+    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("meta").insert({"key": "mac_key", "value": secrets.token_bytes(32).hex()})
+    db.table("organisations").create({"id": str, "name": str}, pk="id")
+    db.table("beheerders").create(
+        {
+            "id": str,
+            "username": str,
+            "name": str,
+            "password_hash": str,
+            "totp_secret": str,
+        },
+        pk="id",
+        not_null={"username", "name", "password_hash"},
+    )
+    db.table("beheerders").create_index(["username"], unique=True)
+    db.table("beheerder_organisations").create(
+        {"beheerder_id": str, "organisation_id": str},
+        pk=("beheerder_id", "organisation_id"),
+        foreign_keys=[("beheerder_id", "beheerders"), ("organisation_id", "organisations")],
+    )
+    db.table("kiosks").create(
+        {"id": str, "name": str, "enrolled_by": str, "created_at": str}, pk="id"
+    )
+    db.table("tokens").create(
+        {
+            "token_hash": str,
+            "kind": str,
+            "beheerder_id": str,
+            "kiosk_id": str,
+            "expires_at": str,
+        },
+        pk="token_hash",
+    )
+    db.table("registrations").create(
+        {
+            "id": str,
+            "organisation_id": str,
+            "display_name": str,
+            "checked_by": str,
+            "body_mac": str,
+            "kiosk_id": str,
+            "created_at": str,
+            "enrolled_at": str,
+            "current_code": str,
+        },
+        pk="id",
+    )
+    db.table("enrollments").create(
+        {
+            "code": str,
+            "kind": str,  # live | pool
+            "registration_id": str,
+            "kiosk_id": str,
+            "state": str,  # active | used | cancelled | superseded
+            "created_at": str,
+            "expires_at": str,
+            "used_at": str,
+            "device_key_sha256": str,
+        },
+        pk="code",
+    )
+
+
+MIGRATIONS: tuple[Step, ...] = (_v1_accounts_kiosks_registrations,)
+"""The portal schema, step by step (:mod:`kiosk.sqlitemigrate`); append, never edit."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def utc_now() -> datetime:
@@ -141,78 +213,9 @@ class PortalStore:
         self.clock = clock
         self.code_ttl = code_ttl
         self.pool_ttl = pool_ttl
-        self._migrate()
+        with self._lock:
+            migrate(conn, MIGRATIONS)
         self._mac_key = bytes.fromhex(self._meta("mac_key"))
-
-    # -- schema -------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self._tx():
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version >= SCHEMA_VERSION:
-                return
-            self.db.table("meta").create({"key": str, "value": str}, pk="key")
-            self.db.table("meta").insert({"key": "mac_key", "value": secrets.token_bytes(32).hex()})
-            self.db.table("organisations").create({"id": str, "name": str}, pk="id")
-            self.db.table("beheerders").create(
-                {
-                    "id": str,
-                    "username": str,
-                    "name": str,
-                    "password_hash": str,
-                    "totp_secret": str,
-                },
-                pk="id",
-                not_null={"username", "name", "password_hash"},
-            )
-            self.db.table("beheerders").create_index(["username"], unique=True)
-            self.db.table("beheerder_organisations").create(
-                {"beheerder_id": str, "organisation_id": str},
-                pk=("beheerder_id", "organisation_id"),
-                foreign_keys=[("beheerder_id", "beheerders"), ("organisation_id", "organisations")],
-            )
-            self.db.table("kiosks").create(
-                {"id": str, "name": str, "enrolled_by": str, "created_at": str}, pk="id"
-            )
-            self.db.table("tokens").create(
-                {
-                    "token_hash": str,
-                    "kind": str,
-                    "beheerder_id": str,
-                    "kiosk_id": str,
-                    "expires_at": str,
-                },
-                pk="token_hash",
-            )
-            self.db.table("registrations").create(
-                {
-                    "id": str,
-                    "organisation_id": str,
-                    "display_name": str,
-                    "checked_by": str,
-                    "body_mac": str,
-                    "kiosk_id": str,
-                    "created_at": str,
-                    "enrolled_at": str,
-                    "current_code": str,
-                },
-                pk="id",
-            )
-            self.db.table("enrollments").create(
-                {
-                    "code": str,
-                    "kind": str,  # live | pool
-                    "registration_id": str,
-                    "kiosk_id": str,
-                    "state": str,  # active | used | cancelled | superseded
-                    "created_at": str,
-                    "expires_at": str,
-                    "used_at": str,
-                    "device_key_sha256": str,
-                },
-                pk="code",
-            )
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _tx(self) -> Iterator[None]:

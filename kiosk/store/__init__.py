@@ -1,28 +1,24 @@
 """Local encrypted storage: the registration queue, device credential, code pool, audit chain.
 
-See :class:`kiosk.store.store.Store` for the guarantees (DESIGN.md section 6).
+See :class:`kiosk.store.store.Store` for the guarantees (DESIGN.md section 6) and for the
+module that holds each part behind it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kiosk.store.audit import AuditEntry, AuditEvent
+from kiosk.store.credential import PauseInfo
 from kiosk.store.keys import (
     FileKeyProvider,
     KeyProvider,
     KeyringKeyProvider,
     default_key_provider,
 )
-from kiosk.store.store import (
-    AuditEntry,
-    AuditEvent,
-    OutboxItem,
-    OutboxState,
-    PauseInfo,
-    QueueCounts,
-    Store,
-    utc_now,
-)
+from kiosk.store.outbox import OutboxItem, OutboxState, QueueCounts
+from kiosk.store.store import Store
+from kiosk.store.times import utc_now
 
 DB_FILENAME = "kiosk.sqlite3"
 

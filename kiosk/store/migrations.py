@@ -1,8 +1,8 @@
-"""Schema migrations, applied in order by ``PRAGMA user_version`` (the qutebrowser way).
+"""The store's schema as migration steps, applied in order by :mod:`kiosk.sqlitemigrate`.
 
-``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1``. Each runs in the same
-transaction as the ``user_version`` bump, so a crash mid-migration leaves the old schema.
-Never edit a released migration; append a new one.
+``MIGRATIONS[n]`` takes a database from ``PRAGMA user_version`` ``n`` to ``n + 1``. Each runs
+in the same transaction as the ``user_version`` bump, so a crash mid-migration leaves the
+old schema. Never edit a released migration; append a new one.
 
 Personal columns (BLOB) hold AES-GCM ciphertext (:mod:`kiosk.store.crypto`); everything
 needed to manage the queue (ids, states, attempts, times, error keys) is in clear.
@@ -10,7 +10,9 @@ needed to manage the queue (ids, states, attempts, times, error keys) is in clea
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+from kiosk.sqlitemigrate import Step
+
+MIGRATIONS: tuple[Step, ...] = (
     # 0 -> 1: the registration queue, device credential, offline code pool and audit chain.
     """
     CREATE TABLE meta (

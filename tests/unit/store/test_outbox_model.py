@@ -71,7 +71,7 @@ class OutboxMachine(RuleBasedStateMachine):
 
     @rule()
     def crash_and_reopen(self):
-        self.store._conn.close()  # no cleanup, like a killed process
+        self.store.abandon()  # no cleanup, like a killed process
         self.store = Store.open(self.dir / "db", self.keys, clock=self.clock, retention_days=1)
         if self.in_flight is not None:
             self.model[self.in_flight] = OutboxState.PENDING

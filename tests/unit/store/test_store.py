@@ -51,9 +51,10 @@ def test_open_sets_wal_schema_and_owner_only_file(store, db_path):
     conn.close()
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
     # The store's own connection carries the durability and privacy pragmas.
-    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store._conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
-    assert store._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    pragmas = store.pragmas()
+    assert pragmas["synchronous"] == 2  # FULL
+    assert pragmas["secure_delete"] == 1
+    assert pragmas["foreign_keys"] == 1
 
 
 def test_enqueue_is_visible_to_another_connection_when_it_returns(store, db_path):
@@ -174,7 +175,7 @@ def test_in_flight_goes_back_to_pending_at_next_open(db_path, keys, clock):
     store.enqueue(registration, "b")
     store.claim_next()
     # Simulate a crash: the connection disappears without any cleanup.
-    store._conn.close()
+    store.abandon()
     with Store.open(db_path, keys, clock=clock) as reopened:
         item = reopened.item(registration.registration_id)
         assert item.state is OutboxState.PENDING and item.attempts == 1

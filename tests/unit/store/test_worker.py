@@ -217,7 +217,7 @@ def test_replay_after_a_lost_answer_is_idempotent(tmp_path, portal, clock):
     # The PUT reaches the portal but the kiosk dies before recording "done".
     _, claimed = store.claim_next()
     portal.put_registration(TOKEN, claimed)
-    store._conn.close()
+    store.abandon()  # the kiosk dies: no orderly shutdown
     with Store.open(path, keys, clock=clock) as reopened:
         worker, _events = make_worker(reopened, portal, clock)
         assert worker.deliver_due().delivered == [registration.registration_id]
