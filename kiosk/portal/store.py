@@ -3,6 +3,8 @@
 One SQLite database (sqlite-utils; WAL on files) behind one lock: every public method is a
 single transaction, so concurrent requests (the server is threaded) see a consistent state
 and parallel identical PUTs produce exactly one 201.
+The schema is :data:`MIGRATIONS`, applied by ``PRAGMA user_version`` through
+:mod:`kiosk.sqlitemigrate`, the same way as the kiosk's own store.
 
 The portal keeps only what the contract needs to answer (DESIGN.md section 7): the display
 name the app shows, the organisation, who checked, and an HMAC of the canonical PUT body
@@ -213,8 +215,12 @@ class PortalStore:
         self.clock = clock
         self.code_ttl = code_ttl
         self.pool_ttl = pool_ttl
-        with self._lock:
-            migrate(conn, MIGRATIONS)
+        try:
+            with self._lock:
+                migrate(conn, MIGRATIONS)
+        except BaseException:
+            conn.close()
+            raise
         self._mac_key = bytes.fromhex(self._meta("mac_key"))
 
     @contextmanager

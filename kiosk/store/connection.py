@@ -46,12 +46,20 @@ class StoreConnection:
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path, *, max_pages: int | None = None) -> StoreConnection:
+    def open(
+        cls,
+        path: Path,
+        *,
+        max_pages: int | None = None,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> StoreConnection:
         """Open (creating if needed) the database file at ``path`` with the store's pragmas.
 
         Raises ``store.error.corrupt`` (moved aside; ``params["kept"]`` names where),
         ``store.error.disk_full`` or ``store.error.io``. ``max_pages`` caps the file size
-        (``PRAGMA max_page_count``) for a small disk quota and for full-disk tests.
+        (``PRAGMA max_page_count``) for a small disk quota and for full-disk tests;
+        ``busy_timeout_ms`` is how long a statement waits for another connection's lock
+        before it fails as ``store.error.io``.
         """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +70,7 @@ class StoreConnection:
                     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except OSError as exc:
             raise os_failure(exc) from exc
-        connection = cls(path, _connect_checked(path))
+        connection = cls(path, _connect_checked(path, busy_timeout_ms))
         if max_pages is not None:
             try:
                 connection.execute(f"PRAGMA max_page_count = {int(max_pages)}")
@@ -162,7 +170,7 @@ def _log_migrated(version: int) -> None:
     log.info("store migrated", extra={"schema_version": version})
 
 
-def _connect_checked(path: Path) -> sqlite3.Connection:
+def _connect_checked(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     """Connect, run ``quick_check`` and set the pragmas; quarantine a damaged file."""
     conn: sqlite3.Connection | None = None
     problem: str | None = None
@@ -170,9 +178,9 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so a transaction covers
         # exactly what we say (Python's implicit transactions would not).
         conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
         )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         rows = conn.execute("PRAGMA quick_check").fetchall()
         if rows != [("ok",)]:
             problem = "quick_check"
