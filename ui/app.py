@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk import i18n
 from kiosk.config import Config
+from kiosk.emrtd.trust import TrustStore
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.wizard import Wizard
@@ -164,7 +165,7 @@ def run_desk_with(
         idle_timeout_s=config.desk.idle_timeout_s,
         kiosk_name=config.desk.kiosk_name,
         pool=pool,
-        method_factories=default_factories(config),
+        method_factories=default_factories(config, TrustStore.for_config(config)),
     )
     worker.start()
     if fullscreen if fullscreen is not None else config.desk.fullscreen:

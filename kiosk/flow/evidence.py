@@ -14,10 +14,8 @@ persisted: :meth:`WidEvidence.to_wid_check` keeps only what data minimisation al
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from kiosk.errors import InputError
 from kiosk.log import mask_document_number
@@ -28,6 +26,7 @@ from kiosk.model import (
     Employee,
     WidCheck,
 )
+from kiosk.mrz.compare import DocumentHolder, MrzComparison, compare_holder
 from kiosk.mrz.result import MrzFormat, MrzResult
 
 
@@ -53,8 +52,10 @@ class VerificationItem:
 class WidEvidence:
     """The data a step-2 method read from the WID, as shown to the beheerder.
 
-    Names are as printed in the MRZ or DG1 (upper case, ``<`` already turned into spaces);
-    ``birth_date`` and ``expiry_date`` are full dates (the method resolves the century).
+    Names are as printed in the MRZ or DG1 (upper case, ``<`` already turned into spaces;
+    an eDL's DG1 as printed); ``name_truncated`` says the MRZ name field was full, so the
+    name may have been cut (9303 part 3 section 4.6); ``birth_date`` and ``expiry_date`` are
+    full dates (the method resolves the century).
     ``chip`` is None unless the chip was read; ``verifications`` lists what the method checked
     (check digits, access control, passive authentication, clone check...) for display.
     """
@@ -67,6 +68,7 @@ class WidEvidence:
     given_names: str = field(repr=False)
     birth_date: date = field(repr=False)
     expiry_date: date
+    name_truncated: bool = field(default=False, repr=False)
     chip: ChipEvidence | None = None
     photo: bytes | None = field(default=None, repr=False, compare=False)
     verifications: tuple[VerificationItem, ...] = ()
@@ -77,6 +79,15 @@ class WidEvidence:
             f"issuing_country={self.issuing_country}, "
             f"document_number={mask_document_number(self.document_number)}, "
             f"chip={self.chip!r}, photo={'yes' if self.photo else 'no'})"
+        )
+
+    def holder(self) -> DocumentHolder:
+        """What the document says about its holder, for :func:`compare_evidence`."""
+        return DocumentHolder(
+            surname=self.surname,
+            given_names=self.given_names,
+            birth_date=self.birth_date,
+            name_truncated=self.name_truncated,
         )
 
     def is_expired(self, today: date) -> bool:
@@ -100,101 +111,12 @@ class WidEvidence:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Difference:
-    """One field (``surname``, ``given_names``, ``date_of_birth``) where the document and step 1
-    disagree; ``message_key`` with ``params`` explains how."""
-
-    field_name: str
-    message_key: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceComparison:
-    """The comparison of step 2's evidence with step 1's data."""
-
-    differences: tuple[Difference, ...]
-
-    @property
-    def matches(self) -> bool:
-        """True when no field differs."""
-        return not self.differences
-
-
-def mrz_name(value: str) -> str:
-    """Return a name as the MRZ can carry it: upper case A-Z and single spaces.
-
-    ICAO 9303 part 3 section 6 (transliteration): diacritics are dropped (É → E), hyphens and
-    apostrophes become fillers (shown as spaces). The two-letter transliterations (Ü → UE,
-    Ø → OE, ß → SS) are accepted as well by :func:`name_variants`.
-    """
-    decomposed = unicodedata.normalize("NFKD", value.upper())
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    cleaned = "".join(c if "A" <= c <= "Z" else " " for c in letters)
-    return " ".join(cleaned.split())
-
-
-# ICAO 9303 part 3 section 6, table of recommended transliterations with two letters.
-_TWO_LETTER = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "Ø": "OE", "Æ": "AE", "ß": "SS", "Å": "AA"}
-
-
-def name_variants(value: str) -> set[str]:
-    """Every MRZ spelling of ``value`` ICAO 9303 part 3 allows (one- and two-letter forms)."""
-    upper = value.upper().replace("ß", "SS")
-    variants = {mrz_name(upper)}
-    two = "".join(_TWO_LETTER.get(c, c) for c in unicodedata.normalize("NFC", upper))
-    variants.add(mrz_name(two))
-    return variants
-
-
-def _name_matches(typed: str, printed: str) -> bool:
-    """Compare a step-1 name with the document's, allowing MRZ truncation (9303-3 4.6)."""
-    doc = mrz_name(printed)
-    for variant in name_variants(typed):
-        if variant == doc:
-            return True
-        # The MRZ name field is truncated when too long; the printed part must be a prefix.
-        if len(doc) >= 10 and variant.startswith(doc):
-            return True
-    return False
-
-
-def compare_with_employee(evidence: WidEvidence, employee: Employee) -> EvidenceComparison:
-    """Say exactly which field of step 1 differs from the document and how.
-
-    Names compare in their MRZ form (upper case, no diacritics, ICAO transliteration
-    variants accepted), so "Émile" typed at the desk matches "EMILE" in the MRZ.
-    """
-    differences: list[Difference] = []
-    if not _name_matches(employee.surname, evidence.surname):
-        differences.append(
-            Difference(
-                "surname",
-                "flow.difference.surname",
-                {"typed": employee.surname, "document": evidence.surname},
-            )
-        )
-    if not _name_matches(employee.given_names, evidence.given_names):
-        differences.append(
-            Difference(
-                "given_names",
-                "flow.difference.given_names",
-                {"typed": employee.given_names, "document": evidence.given_names},
-            )
-        )
-    if employee.date_of_birth != evidence.birth_date:
-        differences.append(
-            Difference(
-                "date_of_birth",
-                "flow.difference.date_of_birth",
-                {
-                    "typed": employee.date_of_birth.strftime("%d-%m-%Y"),
-                    "document": evidence.birth_date.strftime("%d-%m-%Y"),
-                },
-            )
-        )
-    return EvidenceComparison(tuple(differences))
+def compare_evidence(evidence: WidEvidence, employee: Employee) -> MrzComparison:
+    """Compare step 2's evidence with step 1 through the one engine,
+    :func:`kiosk.mrz.compare.compare_holder` (9303 part 3 transliteration, particles,
+    truncation, given names, birth date). The flow state keeps the result
+    (:meth:`kiosk.flow.wizard.FlowState.set_evidence`); every page renders that one."""
+    return compare_holder(evidence.holder(), employee)
 
 
 class EvidenceRejected(InputError):
@@ -246,5 +168,6 @@ def evidence_from_mrz(
         given_names=result.given_names,
         birth_date=result.birth_date,
         expiry_date=result.expiry_date,
+        name_truncated=result.name_truncated,
         verifications=tuple(verifications),
     )

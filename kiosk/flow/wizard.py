@@ -28,8 +28,9 @@ from datetime import date
 from enum import StrEnum
 
 from kiosk.errors import InputError, KioskError
-from kiosk.flow.evidence import EvidenceComparison, WidEvidence, compare_with_employee
+from kiosk.flow.evidence import WidEvidence, compare_evidence
 from kiosk.model import Employee, Enrollment, RegistrationStatus
+from kiosk.mrz.compare import MrzComparison
 from kiosk.sync.api import Organisation, Session
 
 
@@ -65,7 +66,8 @@ class FlowState:
     # -- the person (wiped by wipe_person) --
     employee: Employee | None = None
     evidence: WidEvidence | None = None
-    comparison: EvidenceComparison | None = None
+    #: The one comparison of the evidence with step 1: the guard and every page render it.
+    comparison: MrzComparison | None = None
     photo_confirmed: bool = False
     # -- the saved registration (no personal data: an id, a code and states) --
     registration_id: uuid.UUID | None = None
@@ -78,12 +80,13 @@ class FlowState:
     wipe_count: int = 0
 
     def set_evidence(self, evidence: WidEvidence | None) -> None:
-        """Store step 2's evidence and compare it with step 1; a new document needs a new
-        face-to-face confirmation."""
+        """Store step 2's evidence and compare it with step 1, once, for the guard and every
+        page (:func:`kiosk.flow.evidence.compare_evidence`); a new document needs a new
+        face-to-face confirmation. Called again when step 1 changes."""
         self.evidence = evidence
         self.photo_confirmed = False
         self.comparison = (
-            compare_with_employee(evidence, self.employee)
+            compare_evidence(evidence, self.employee)
             if evidence is not None and self.employee is not None
             else None
         )

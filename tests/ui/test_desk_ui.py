@@ -315,10 +315,12 @@ def test_mrz_reader_ignores_a_person_typing(qtbot, desk_app):
 
 
 def test_the_desk_prefers_the_chip_then_the_mrz():
+    from kiosk.config import Config
+    from kiosk.emrtd.trust import TrustStore
     from ui.step2.registry import default_factories
 
     # The chip factory is bound to the desk's settings (functools.partial).
-    methods = [getattr(f, "func", f).method_id for f in default_factories()]
+    methods = [getattr(f, "func", f).method_id for f in default_factories(Config(), TrustStore())]
     assert methods == [
         CheckMethod.CHIP, CheckMethod.MRZ_CAMERA, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED
     ]
@@ -326,7 +328,7 @@ def test_the_desk_prefers_the_chip_then_the_mrz():
 
 @pytest.mark.parametrize("extension", [".jpg", ".jp2"])
 def test_chip_photo_is_shown_large_and_wiped(qtbot, desk_app, extension):
-    from ui.pages.wid_check import decode_photo
+    from ui.step2.render import decode_photo
 
     face = np.full((160, 120, 3), 200, dtype=np.uint8)
     face[40:120, 30:90] = (40, 80, 160)

@@ -1,14 +1,17 @@
-"""Step 2: face-to-face WID check. Choose a method, read the document, compare, confirm."""
+"""Step 2: face-to-face WID check. Choose a method, read the document, compare, confirm.
+
+The evidence panel renders the comparison the flow state holds
+(:attr:`kiosk.flow.wizard.FlowState.comparison`), the same result the wizard guard decides
+on; photo and verdicts use the one decoder and glyph style of :mod:`ui.step2.render`.
+"""
 
 from __future__ import annotations
 
 import inspect
+from datetime import date
 from typing import Any
 
-import cv2
-import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -28,7 +31,8 @@ from kiosk.i18n import tr
 from kiosk.model import CheckMethod
 from ui.pages.base import Page
 from ui.step2.base import WidMethodWidget
-from ui.step2.registry import MethodFactory, default_factories
+from ui.step2.registry import MethodFactory
+from ui.step2.render import GLYPHS, photo_pixmap, verdict_html
 from ui.widgets import card, label
 
 DOC_TYPE_KEYS = {
@@ -39,20 +43,8 @@ DOC_TYPE_KEYS = {
 }
 
 
-def decode_photo(data: bytes) -> QPixmap | None:
-    """Decode a chip photo (JPEG or JPEG 2000) with OpenCV: Qt has no JPEG 2000 plugin, and
-    OpenCV returns None on truncated data instead of warning (DESIGN.md section 10)."""
-    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        return None
-    rgb = np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
-    height, width, _ = rgb.shape
-    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
-
-
-def _fmt(day: object) -> str:
-    return day.strftime("%d-%m-%Y") if hasattr(day, "strftime") else ""
+def _fmt(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
 
 
 class EvidencePanel(QWidget):
@@ -96,8 +88,12 @@ class EvidencePanel(QWidget):
         grid.setColumnMinimumWidth(0, 150)
         layout.addLayout(grid)
         self.differences = label("fieldError")
+        # Accepted differences (another 9303-3 spelling, a truncated name): shown, not blocking.
+        self.notes = label("fieldHint")
         self.verifications = label("fieldHint")
+        self.verifications.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.differences)
+        layout.addWidget(self.notes)
         layout.addWidget(self.verifications)
 
     def retranslate(self) -> None:
@@ -116,6 +112,7 @@ class EvidencePanel(QWidget):
                 self.marks[name].setText("")
             self.values["document_type"].setText(tr("ui.evidence.none"))
             self.differences.setText("")
+            self.notes.setText("")
             self.verifications.setText("")
             return
         expired = ev.is_expired(state.today())
@@ -129,28 +126,33 @@ class EvidencePanel(QWidget):
             "given_names": ev.given_names,
             "date_of_birth": _fmt(ev.birth_date),
         }
-        found = state.comparison.differences if state.comparison else ()
-        differing = {d.field_name for d in found}
+        # The one comparison the flow state holds (the guard decides on the same result).
+        comparison = state.comparison
+        problems = comparison.problems if comparison is not None else []
+        notes = comparison.notes if comparison is not None else []
         for name, text in values.items():
             self.values[name].setText(text)
             mark = self.marks[name]
-            bad = name in differing or (name == "expiry_date" and expired)
+            bad = (comparison is not None and comparison.differs(name)) or (
+                name == "expiry_date" and expired
+            )
             good = name in self.COMPARED and not bad
-            mark.setText("✗ " + tr("ui.evidence.differs") if bad else ("✓" if good else ""))
+            mark.setText(
+                f"{GLYPHS[False]} " + tr("ui.evidence.differs")
+                if bad
+                else (GLYPHS[True] if good else "")
+            )
             mark.setObjectName("badMark" if bad else "okMark")
             mark.style().unpolish(mark)
             mark.style().polish(mark)
-        self.differences.setText(
-            "\n".join(
-                tr(d.message_key, **d.params)
-                for d in (state.comparison.differences if state.comparison else ())
+        self.differences.setText("\n".join(tr(d.message_key, **d.params) for d in problems))
+        self.notes.setText("\n".join(tr(d.message_key, **d.params) for d in notes))
+        self.verifications.setText(
+            "<br>".join(
+                verdict_html(item.ok, tr(item.message_key, **item.params_dict()))
+                for item in ev.verifications
             )
         )
-        lines = []
-        for item in ev.verifications:
-            sign = "✓" if item.ok else ("✗" if item.ok is False else "–")
-            lines.append(f"{sign} {tr(item.message_key, **item.params_dict())}")
-        self.verifications.setText("\n".join(lines))
 
     def clear(self) -> None:
         """Wipe every value."""
@@ -158,6 +160,7 @@ class EvidencePanel(QWidget):
             self.values[name].setText("")
             self.marks[name].setText("")
         self.differences.setText("")
+        self.notes.setText("")
         self.verifications.setText("")
 
 
@@ -186,7 +189,8 @@ class WidCheckPage(Page):
         self.method_buttons.setExclusive(True)
         self.method_stack = QStackedWidget()
         self.methods: list[WidMethodWidget] = []
-        for index, factory in enumerate(factories or default_factories()):
+        # The factories come from the composition root (ui/app.py), bound to its config.
+        for index, factory in enumerate(factories or []):
             method = factory(None, **self._context_for(factory))
             method.evidenceReady.connect(self._evidence)
             method.failed.connect(self._failed)
@@ -323,16 +327,15 @@ class WidCheckPage(Page):
         state = self.desk.state
         self.evidence.show_evidence(self.desk)
         ev = state.evidence
+        if ev is not None:
+            # The method that read the document renders the same comparison as the panel.
+            for method in self.methods:
+                if method.method_id is ev.method:
+                    method.show_comparison(state.comparison)
         if ev is not None and ev.photo:
-            pixmap = decode_photo(ev.photo)
+            pixmap = photo_pixmap(ev.photo, self.photo.size())
             if pixmap is not None:
-                self.photo.setPixmap(
-                    pixmap.scaled(
-                        self.photo.size(),
-                        Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation,
-                    )
-                )
+                self.photo.setPixmap(pixmap)
             else:
                 self.photo.setText(tr("ui.wid.photo_unreadable"))
         else:

@@ -19,10 +19,15 @@ Contract for implementers:
 * :meth:`retranslate` re-applies every visible text after a language switch.
 * Device work runs in the method's own worker thread (DESIGN.md section 9); results reach the
   widget through queued signals, never by touching widgets from another thread.
+* :meth:`show_comparison` receives the comparison with step 1 that the flow state holds for
+  this method's evidence (one engine, :mod:`kiosk.mrz.compare`); a method that shows
+  differences renders that one instead of comparing by itself.
 * Registration: a factory (usually the class) in :func:`ui.step2.registry.default_factories`,
-  called as ``factory(parent, **context)``. The page passes, by keyword and only when the
-  factory's signature names them, ``employee`` (a callable returning step 1's
-  :class:`kiosk.model.Employee` or None) and ``now`` (the desk's clock).
+  called as ``factory(parent, **context)``. The registry binds what the composition root
+  gives it (config, trust store); the page passes, by keyword and only when the factory's
+  signature names them, ``employee`` (a callable returning step 1's
+  :class:`kiosk.model.Employee` or None) and ``now`` (the desk's clock). A method never
+  loads configuration or trust anchors itself.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from kiosk.model import CheckMethod
+from kiosk.mrz.compare import MrzComparison
 
 
 class WidMethodWidget(QWidget):
@@ -60,6 +66,9 @@ class WidMethodWidget(QWidget):
     def clear(self) -> None:
         """Wipe every personal text and image from this widget and its state."""
         raise NotImplementedError
+
+    def show_comparison(self, comparison: MrzComparison | None) -> None:
+        """Show the flow state's comparison of this method's evidence (default: nothing)."""
 
     def retranslate(self) -> None:
         """Re-apply every text after a language switch."""

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.config import CameraConfig, load_config
+from kiosk.config import CameraConfig
 from kiosk.devices.camera import (
     CameraDevice,
     CameraEvent,
@@ -44,10 +44,9 @@ SourceFactory = Callable[[], FrameSource]
 ReaderFactory = Callable[[], MrzVideoReader]
 
 
-def default_source(config: CameraConfig | None = None) -> FrameSource:
+def default_source(config: CameraConfig) -> FrameSource:
     """The configured camera (``camera.device``: an index, or a file/folder/video path)."""
-    cam = config or load_config().camera
-    return source_for(cam.device, CameraSettings(width=cam.width, height=cam.height))
+    return source_for(config.device, CameraSettings(width=config.width, height=config.height))
 
 
 def preview_image(frame: np.ndarray, state: VideoState | None) -> QImage:
@@ -90,11 +89,15 @@ class CameraMethod(WidMethodWidget):
         self,
         parent: QWidget | None = None,
         *,
+        camera_config: CameraConfig | None = None,
         source_factory: SourceFactory | None = None,
         reader_factory: ReaderFactory | None = None,
     ) -> None:
+        """``camera_config`` (from the composition root) names the camera to open, unless
+        ``source_factory`` gives the frames; without either, the default camera settings."""
         super().__init__(parent)
-        self._source_factory = source_factory or default_source
+        camera = camera_config or CameraConfig()
+        self._source_factory = source_factory or (lambda: default_source(camera))
         self._reader_factory = reader_factory or MrzVideoReader
         self._reader: MrzVideoReader | None = None
         self._device: CameraDevice | None = None

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.model import Employee
 from kiosk.mrz import (
+    DocumentHolder,
+    compare_holder,
     compare_with_employee,
     format_edl,
     format_td1,
@@ -140,7 +144,7 @@ def test_different_surname():
 def test_birth_date_differs():
     c = _compare("ERIKSSON<<ANNA", "Eriksson", "Anna", birth=date(1974, 8, 21))
     assert _keys(c) == [("date_of_birth", "mrz.compare.birth_date_differs", False)]
-    assert c.differences[0].params == {"entered": "1974-08-21", "mrz": "1974-08-12"}
+    assert c.differences[0].params == {"entered": "21-08-1974", "mrz": "12-08-1974"}
 
 
 def test_birth_date_century_follows_the_entered_date():
@@ -194,3 +198,33 @@ def test_builder_and_comparison_agree_on_transliteration():
     assert result.surname == "MUELLER LUEDENSCHEIDT" and result.given_names == "JUERGEN GROSS"
     c = compare_with_employee(result, Employee("Jürgen Groß", "Müller-Lüdenscheidt", BIRTH))
     assert c.matches and c.differences == []
+
+
+@given(st.text(max_size=40))
+def test_mrz_variants_are_always_mrz_alphabet(text):
+    for variant in mrz_variants(text):
+        assert all(c == " " or "A" <= c <= "Z" for c in variant)
+        assert "  " not in variant and variant == variant.strip()
+
+
+@pytest.mark.parametrize(
+    ("printed", "alternatives"),
+    [
+        ("Müller", {"MUELLER", "MUXXLLER", "MULLER"}),  # Ü -> UE, UXX or U
+        ("Núñez", {"NUNEZ", "NUNXXEZ"}),  # Ñ -> N or NXX; Ú loses its accent
+        ("Groß", {"GROSS"}),  # ß -> SS
+        ("O'Connor", {"OCONNOR"}),  # apostrophes left out
+        ("O’Connor", {"OCONNOR"}),  # typographic apostrophe too
+        ("Smith-Jones", {"SMITH JONES"}),  # hyphen -> filler
+    ],
+)
+def test_9303_part3_alternatives(printed, alternatives):
+    assert set(mrz_variants(printed)) == alternatives
+
+
+def test_edl_dg1_names_as_printed_compare_in_mrz_form():
+    # An eDL's DG1 (ISO/IEC 18013-2) carries the names as printed, with diacritics.
+    holder = DocumentHolder("Müller", "Jürgen", date(1974, 8, 12))
+    assert compare_holder(holder, Employee("Jurgen", "Mueller", BIRTH)).matches
+    assert compare_holder(holder, Employee("Jürgen", "Müller", BIRTH)).differences == []
+    assert not compare_holder(holder, Employee("Jürgen", "Miller", BIRTH)).matches
