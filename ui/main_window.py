@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from kiosk import i18n
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
-from kiosk.flow.wizard import Delivery, FlowBlocked, Step, Wizard
+from kiosk.flow.display import content_for
+from kiosk.flow.wizard import FlowBlocked, Step, Wizard
 from kiosk.i18n import tr
-from kiosk.model import RegistrationStatus
-from ui.customer_display import CustomerDisplay, Mode
+from ui.customer_display import CustomerDisplay
 from ui.pages.base import Page
 from ui.pages.employee import EmployeePage
 from ui.pages.organisation import OrganisationPage
@@ -291,28 +291,8 @@ class MainWindow(QMainWindow):
             )
 
     def _sync_customer(self) -> None:
-        state, step = self.desk.state, self.desk.step
-        display = self.customer
-        if step is Step.HANDOVER and state.enrollment is not None and state.status not in (
-            RegistrationStatus.EXPIRED,
-            RegistrationStatus.CANCELLED,
-        ):
-            if state.enrollment.expires_at <= self.desk.now():
-                if display.mode is not Mode.EXPIRED:
-                    display.show_mode(Mode.EXPIRED)
-            elif display.mode is not Mode.QR or display.qr_payload() != state.enrollment.qr_payload:
-                display.show_enrollment(state.enrollment)
-        elif step is Step.HANDOVER:
-            if display.mode is not Mode.EXPIRED:
-                display.show_mode(Mode.EXPIRED)
-        elif step is Step.REGISTER and state.delivery is Delivery.OFFLINE:
-            if display.mode is not Mode.QUEUED:
-                display.show_mode(Mode.QUEUED)
-        elif step is Step.DONE:
-            if display.mode is not Mode.DONE:
-                display.show_mode(Mode.DONE)
-        elif display.mode is not Mode.WELCOME:
-            display.reset()
+        # What the customer sees is decided headless (kiosk.flow.display); this only feeds it.
+        self.customer.follow(content_for(self.desk.step, self.desk.state, self.desk.now()))
 
     def _tick(self) -> None:
         if self.desk.step is Step.HANDOVER:
