@@ -81,9 +81,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.pages: dict[Step, Page] = {}
         self.scrolls: dict[Step, QScrollArea] = {}
+        organisation = OrganisationPage(desk)
+        organisation.list.itemDoubleClicked.connect(lambda _item: self.primary())
         for page in (
             SignInPage(desk),
-            OrganisationPage(desk),
+            organisation,
             EmployeePage(desk),
             WidCheckPage(desk, factories=method_factories),
             ReviewPage(desk),
@@ -102,16 +104,13 @@ class MainWindow(QMainWindow):
             self.scrolls[page.step] = scroll
             self.stack.addWidget(scroll)
             page.changed.connect(self._sync_nav)
-        self.pages[Step.ORGANISATION].list.itemDoubleClicked.connect(  # type: ignore[attr-defined]
-            lambda _item: self.primary()
-        )
         self.portal_status = label("portalStatus", wrap=False)
         self.queue_status = label("queueStatus", wrap=False)
         self.statusBar().addWidget(self.portal_status)
         self.statusBar().addPermanentWidget(self.queue_status)
         self.statusBar().setSizeGripEnabled(False)
         self._online: bool | None = None
-        self._background: list[Task] = []
+        self._background: list[Task[None]] = []
         self._shut_down = False
         self._pending = 0
         self._dead = 0
