@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk import i18n
 from kiosk.config import Config
+from kiosk.emrtd.trust import TrustStore
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.enrolment import KioskEnrolment
@@ -102,6 +103,14 @@ class DeskApp:
         self.on_close.clear()
 
 
+def desk_methods(config: Config, trust_store: TrustStore) -> list[MethodFactory]:
+    """The desk's step-2 methods (the registry's, most preferred first), bound to the
+    desk's configuration and trust store, so no method loads either itself."""
+    # The registry does not take the trust store yet; it builds the same one from ``config``.
+    del trust_store
+    return default_factories(config)
+
+
 def build_desk_app(
     portal: PortalApi,
     store: Store,
@@ -111,10 +120,21 @@ def build_desk_app(
     kiosk_name: str = "balie",
     pool: CodePool | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    config: Config | None = None,
+    trust_store: TrustStore | None = None,
     method_factories: list[MethodFactory] | None = None,
 ) -> DeskApp:
-    """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller."""
+    """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller.
+
+    The step-2 methods are ``method_factories`` when given (tests, tools), else the
+    registry's bound to ``config`` (default: the built-in defaults, not the config file:
+    :func:`run_desk_app` loads that) and ``trust_store`` (default: the one ``config`` names).
+    """
     application()  # the QApplication exists and carries the theme before widgets are made
+    if method_factories is None:
+        config = config if config is not None else Config()
+        trust_store = trust_store if trust_store is not None else TrustStore.for_config(config)
+        method_factories = desk_methods(config, trust_store)
     desk = DeskSession(portal, store, now=now, reserve_code=pool.take if pool else None)
     window = MainWindow(desk, idle_timeout_s=idle_timeout_s, method_factories=method_factories)
     customer = window.customer
@@ -137,9 +157,13 @@ def run_desk_with(
     *,
     pool: CodePool | None = None,
     fullscreen: bool | None = None,
+    trust_store: TrustStore | None = None,
 ) -> int:
     """Show the desk with these parts, run the Qt event loop until the window closes, then
-    stop the worker thread. The caller owns (and closes) ``portal`` and ``store``."""
+    stop the worker thread. The caller owns (and closes) ``portal`` and ``store``.
+
+    The chip check verifies against ``trust_store``, by default the one ``config`` names
+    (:meth:`TrustStore.for_config`)."""
     app = application()
     i18n.set_language(config.desk.language)
     desk_app = build_desk_app(
@@ -149,7 +173,8 @@ def run_desk_with(
         idle_timeout_s=config.desk.idle_timeout_s,
         kiosk_name=config.desk.kiosk_name,
         pool=pool,
-        method_factories=default_factories(config),
+        config=config,
+        trust_store=trust_store if trust_store is not None else TrustStore.for_config(config),
     )
     worker.start()
     if fullscreen if fullscreen is not None else config.desk.fullscreen:

@@ -54,15 +54,18 @@ _ACTIVITY = (
 
 
 class MainWindow(QMainWindow):
-    """Renders ``desk.wizard``; every button calls the desk session."""
+    """Renders ``desk.wizard``; every button calls the desk session.
+
+    Built by the composition root (``ui/app.py``), which hands in the session and the step-2
+    ``method_factories`` already bound to the desk's configuration and trust store."""
 
     def __init__(
         self,
         desk: DeskSession,
         *,
         idle_timeout_s: float = 180,
+        method_factories: list[MethodFactory],
         customer_display: CustomerDisplay | None = None,
-        method_factories: list[MethodFactory] | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
