@@ -127,8 +127,9 @@ def build_desk_app(
     """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller.
 
     The step-2 methods are ``method_factories`` when given (tests, tools), else the
-    registry's bound to ``config`` (default: the built-in defaults, not the config file:
-    :func:`run_desk_app` loads that) and ``trust_store`` (default: the one ``config`` names).
+    registry's bound to ``config`` (default: the built-in defaults; the config file is
+    loaded by the ``kiosk`` command and handed in through :func:`run_desk_with`) and
+    ``trust_store`` (default: the one ``config`` names).
     """
     application()  # the QApplication exists and carries the theme before widgets are made
     if method_factories is None:
