@@ -28,7 +28,8 @@ QR = DisplayContent.qr("zorgid://enroll?c=ABC123", NOW + timedelta(minutes=2))
 
 def handover_state(**changes) -> FlowState:
     state = FlowState(
-        enrollment=enrollment(), status=RegistrationStatus.PENDING_ENROLLMENT,
+        enrollment=enrollment(),
+        status=RegistrationStatus.PENDING_ENROLLMENT,
         delivery=Delivery.DELIVERED,
     )
     for name, value in changes.items():
@@ -91,8 +92,9 @@ def test_a_desk_session_through_to_done_drives_the_screen():
     desk.connectivity(False)
     assert screen.mode is DisplayMode.QUEUED and screen.covers_shared_screen
     desk.connectivity(True)
-    desk.delivered(registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT,
-                   enrollment())
+    desk.delivered(
+        registration.registration_id, RegistrationStatus.PENDING_ENROLLMENT, enrollment()
+    )
     assert screen.mode is DisplayMode.QR
     assert screen.content.qr_payload == enrollment().qr_payload
     desk.enrollment_status(registration.registration_id, RegistrationStatus.ENROLLED)
