@@ -5,13 +5,11 @@ bridge to the sync worker. ``kiosk`` (kiosk/cli/desk.py) calls :func:`run_desk_a
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -22,7 +20,9 @@ from kiosk.config import Config
 from kiosk.emrtd.trust import TrustStore
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
+from kiosk.flow.enrolment import KioskEnrolment
 from kiosk.flow.wizard import Wizard
+from kiosk.model import DeviceCredential
 from kiosk.store import Store
 from kiosk.sync.api import PortalApi
 from kiosk.sync.pool import CodePool
@@ -34,8 +34,6 @@ from ui.step2.registry import MethodFactory, default_factories
 from ui.sync_bridge import SyncBridge
 from ui.tasks import Task
 from ui.theme import apply_theme
-
-log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -50,51 +48,35 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 class KioskEnroller(QObject):
-    """Enrolls the kiosk (its own device credential) with the first beheerder session.
+    """Runs :class:`kiosk.flow.enrolment.KioskEnrolment` for the desk: asks it on every
+    change of the wizard and runs the portal call it hands out off the Qt thread.
 
-    The sync worker needs a device token to deliver with nobody signed in (DESIGN.md
-    section 6); a fresh kiosk has none, so the first sign-in obtains it.
+    The policy (when, how often, what happens with the answer) is the headless one.
     """
 
-    def __init__(
-        self, portal: PortalApi, store: Store, worker: SyncWorker | None, kiosk_name: str
-    ) -> None:
+    def __init__(self, enrolment: KioskEnrolment) -> None:
         super().__init__()
-        self.portal, self.store, self.worker, self.kiosk_name = portal, store, worker, kiosk_name
-        self.task: Task | None = None
-        self.closed = False
+        self.enrolment = enrolment
+        self.task: Task[DeviceCredential] | None = None
 
     def close(self) -> None:
         """Ignore an answer that arrives after the desk closed."""
-        self.closed = True
+        self.enrolment.close()
 
     def wizard_changed(self, wizard: Wizard) -> None:
-        """Enroll when a beheerder is signed in and the kiosk has no credential."""
-        session = wizard.state.session
-        if self.closed or session is None or self.task is not None:
-            return
-        if self.store.device_token() is not None:
-            return
-        token, name = session.access_token, self.kiosk_name
-        self.task = Task(lambda: self.portal.enroll_kiosk(token, name))
-        self.task.start(self._enrolled, self._failed)
+        """Start the enrolment when the policy says it is due."""
+        call = self.enrolment.request(wizard.state.session)
+        if call is not None:
+            self.task = Task(call)
+            self.task.start(self._enrolled, self._failed)
 
-    def _enrolled(self, credential: Any) -> None:
+    def _enrolled(self, credential: DeviceCredential) -> None:
         self.task = None
-        if self.closed:
-            return
-        try:
-            self.store.set_device_credential(credential)
-        except KioskError as exc:
-            log.warning("kiosk credential not stored", extra={"error": exc.message_key})
-            return
-        log.info("kiosk enrolled", extra={"kiosk_id": credential.kiosk_id})
-        if self.worker is not None:
-            self.worker.resume()
+        self.enrolment.succeeded(credential)
 
-    def _failed(self, exc: Any) -> None:
+    def _failed(self, exc: Exception) -> None:
         self.task = None
-        log.warning("kiosk enrollment failed", extra={"error": str(exc)})
+        self.enrolment.failed(exc)
 
 
 @dataclass
@@ -122,6 +104,12 @@ class DeskApp:
         self.on_close.clear()
 
 
+def desk_methods(config: Config, trust_store: TrustStore) -> list[MethodFactory]:
+    """The desk's step-2 methods (the registry's, most preferred first), bound to the
+    desk's configuration and trust store, so no method loads either itself."""
+    return default_factories(config, trust_store)
+
+
 def build_desk_app(
     portal: PortalApi,
     store: Store,
@@ -131,16 +119,32 @@ def build_desk_app(
     kiosk_name: str = "balie",
     pool: CodePool | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    config: Config | None = None,
+    trust_store: TrustStore | None = None,
     method_factories: list[MethodFactory] | None = None,
 ) -> DeskApp:
-    """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller."""
+    """Wire a desk: session (portal + store as queue), windows, worker bridge, enroller.
+
+    The step-2 methods are ``method_factories`` when given (tests, tools), else the
+    registry's bound to ``config`` (default: the built-in defaults; the config file is
+    loaded by the ``kiosk`` command and handed in through :func:`run_desk_with`) and
+    ``trust_store`` (default: the one ``config`` names).
+    """
     application()  # the QApplication exists and carries the theme before widgets are made
+    if method_factories is None:
+        config = config if config is not None else Config()
+        trust_store = trust_store if trust_store is not None else TrustStore.for_config(config)
+        method_factories = desk_methods(config, trust_store)
     desk = DeskSession(portal, store, now=now, reserve_code=pool.take if pool else None)
     window = MainWindow(desk, idle_timeout_s=idle_timeout_s, method_factories=method_factories)
     customer = window.customer
     customer.attach_to_screens()
     bridge = SyncBridge(desk, worker, window) if worker is not None else None
-    enroller = KioskEnroller(portal, store, worker, kiosk_name)
+    enroller = KioskEnroller(
+        KioskEnrolment(
+            portal, store, kiosk_name, on_enrolled=worker.resume if worker is not None else None
+        )
+    )
     desk.wizard.subscribe(enroller.wizard_changed)
     return DeskApp(desk, window, customer, bridge, enroller)
 
@@ -153,9 +157,13 @@ def run_desk_with(
     *,
     pool: CodePool | None = None,
     fullscreen: bool | None = None,
+    trust_store: TrustStore | None = None,
 ) -> int:
     """Show the desk with these parts, run the Qt event loop until the window closes, then
-    stop the worker thread. The caller owns (and closes) ``portal`` and ``store``."""
+    stop the worker thread. The caller owns (and closes) ``portal`` and ``store``.
+
+    The chip check verifies against ``trust_store``, by default the one ``config`` names
+    (:meth:`TrustStore.for_config`)."""
     app = application()
     i18n.set_language(config.desk.language)
     desk_app = build_desk_app(
@@ -165,7 +173,8 @@ def run_desk_with(
         idle_timeout_s=config.desk.idle_timeout_s,
         kiosk_name=config.desk.kiosk_name,
         pool=pool,
-        method_factories=default_factories(config, TrustStore.for_config(config)),
+        config=config,
+        trust_store=trust_store if trust_store is not None else TrustStore.for_config(config),
     )
     worker.start()
     if fullscreen if fullscreen is not None else config.desk.fullscreen:

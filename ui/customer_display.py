@@ -1,22 +1,22 @@
 """The customer-facing screen: the enrollment QR, its validity and steps 4-7. Nothing else.
 
-It never shows personal data (DESIGN.md section 7): it is given only an
-:class:`~kiosk.model.Enrollment` (code + expiry) and a mode. Placement (DESIGN.md section 10):
+A passive view of :class:`kiosk.flow.display.CustomerScreen`, which decides what is shown
+when (mode, QR, countdown, when a click or Escape gives a shared screen back, the "Gelukt!"
+linger). It never shows personal data (DESIGN.md section 7): it is given only
+:class:`~kiosk.flow.display.DisplayContent` (a mode, a QR payload and its expiry).
 
-* with two or more screens it lives fullscreen on a screen other than the desk window's, and
-  follows screens being added and removed;
-* with one screen it stays hidden until the beheerder hands over, then covers the main screen
-  until the handover ends (Escape hides it again for the beheerder).
-
-Under Xvfb without a window manager ``showFullScreen()`` alone does nothing, so the geometry
-is set to the screen's first.
+This widget does the placement (DESIGN.md section 10): with two or more screens it lives
+fullscreen on a screen other than the desk window's, and follows screens being added and
+removed; with one screen it covers the main screen while the state says so, and is hidden
+otherwise. Under Xvfb without a window manager ``showFullScreen()`` alone does nothing, so
+the geometry is set to the screen's first.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QResizeEvent, QScreen
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.flow.display import CustomerScreen, DisplayContent, DisplayMode
 from kiosk.i18n import tr
 from kiosk.model import Enrollment
 from ui.fullscreen import show_fullscreen
-from ui.pages.progress import remaining_text
 from ui.qr import QrWidget
 from ui.widgets import label, set_tone
 
@@ -69,14 +69,8 @@ def scaled_stylesheet(factor: float) -> str:
     return "\n".join(rules)
 
 
-class Mode(StrEnum):
-    """What the customer display shows."""
-
-    WELCOME = "welcome"  # neutral idle screen
-    QR = "qr"  # the enrollment QR with steps 4-7
-    QUEUED = "queued"  # saved while offline: no QR yet
-    EXPIRED = "expired"  # the code expired; the beheerder makes a new one
-    DONE = "done"  # enrolled
+#: The display's modes are decided in :mod:`kiosk.flow.display`; re-exported for the views.
+Mode = DisplayMode
 
 
 class StepList(QWidget):
@@ -114,25 +108,23 @@ class StepList(QWidget):
 
 
 class CustomerDisplay(QWidget):
-    """The second screen. Call :meth:`show_enrollment`, :meth:`show_mode` or :meth:`reset`."""
+    """The second screen: renders :attr:`state`. The desk calls :meth:`follow`; tests and
+    tools may call :meth:`show_enrollment`, :meth:`show_mode` or :meth:`reset`."""
 
     def __init__(
         self,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         desk_window: QWidget | None = None,
+        state: CustomerScreen | None = None,
     ) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setObjectName("customerDisplay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.now = now
         self.desk_window = desk_window
-        self.mode = Mode.WELCOME
-        self.handing_over = False
-        self._expires_at: datetime | None = None
-        self._payload: str | None = None
+        self.state = state or CustomerScreen()
         self._scale = 0.0
-        #: How long "Gelukt!" covers a shared screen before the desk shows again.
-        self.done_linger_ms = 8000
+        self._linger_scheduled = self.state.linger_token
         self.pages = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(56, 40, 56, 40)
@@ -174,76 +166,110 @@ class CustomerDisplay(QWidget):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.tick)
         self.retranslate()
-        self.reset()
+        self._render()
 
-    # -- content --------------------------------------------------------------------
+    # -- state ------------------------------------------------------------------------
+    @property
+    def mode(self) -> DisplayMode:
+        """The mode on screen."""
+        return self.state.mode
+
+    @property
+    def handing_over(self) -> bool:
+        """The beheerder hands the customer's attention over (see :class:`CustomerScreen`)."""
+        return self.state.handing_over
+
+    @property
+    def done_linger_ms(self) -> int:
+        """How long "Gelukt!" covers a shared screen before the desk shows again."""
+        return int(self.state.done_linger.total_seconds() * 1000)
+
+    @done_linger_ms.setter
+    def done_linger_ms(self, value: int) -> None:
+        self.state.done_linger = timedelta(milliseconds=value)
+
+    def qr_payload(self) -> str | None:
+        """The payload currently drawn (None when no QR is shown)."""
+        return self.state.content.qr_payload
+
+    def follow(self, content: DisplayContent) -> None:
+        """Follow the desk (see :meth:`CustomerScreen.follow`): render only what changed, so
+        a screen someone dismissed stays dismissed until something new is up."""
+        if self.state.follow(content):
+            self._render()
+
+    def present(self, content: DisplayContent) -> None:
+        """Hand ``content`` over, even when it is already up (see :meth:`CustomerScreen.show`)."""
+        self.state.show(content)
+        self._render()
+
+    def show_enrollment(self, enrollment: Enrollment) -> None:
+        """Show the QR of ``enrollment`` with its countdown and steps 4-7."""
+        self.present(DisplayContent.qr(enrollment.qr_payload, enrollment.expires_at))
+
+    def show_mode(self, mode: DisplayMode) -> None:
+        """Show a message screen (welcome, queued, expired, done); the QR is wiped."""
+        self.present(DisplayContent.message(mode))
+
+    def reset(self) -> None:
+        """Back to the neutral welcome screen (cancel, done, idle timeout)."""
+        self.show_mode(DisplayMode.WELCOME)
+
+    def tick(self) -> None:
+        """Apply the clock: update the countdown; an expired code turns into the expired
+        screen."""
+        if self.state.tick(self.now()):
+            self._render()
+        else:
+            self._render_countdown()
+
+    # -- rendering --------------------------------------------------------------------
+    def _render(self) -> None:
+        content = self.state.content
+        qr = content.mode is DisplayMode.QR
+        self.qr.set_payload(content.qr_payload if qr else None)
+        self._apply_message()
+        self.pages.setCurrentIndex(1 if qr else 0)
+        if qr:
+            self.timer.start()
+        else:
+            self.timer.stop()
+        self._render_countdown()
+        token = self.state.linger_token
+        if content.mode is DisplayMode.DONE and token != self._linger_scheduled:
+            # One timer per "done"; with this widget as context it dies with the widget.
+            self._linger_scheduled = token
+            QTimer.singleShot(
+                self.done_linger_ms, self, functools.partial(self._linger_over, token)
+            )
+        self.place()
+
+    def _render_countdown(self) -> None:
+        countdown = self.state.countdown(self.now())
+        if countdown is None:
+            self.countdown.setText("")
+            return
+        self.countdown.setText(tr("ui.customer.valid_for", time=countdown.remaining))
+        set_tone(self.countdown, "tone", "warn" if countdown.warn else "ok")
+
     def retranslate(self) -> None:
         """Apply texts in the current language."""
         self.setWindowTitle(tr("ui.customer.window_title"))
         self.qr_title.setText(tr("ui.customer.scan_title"))
         self.steps.retranslate()
         self._apply_message()
-        self.tick()
+        self._render_countdown()
 
     def _apply_message(self) -> None:
         keys = {
-            Mode.WELCOME: ("ui.customer.welcome.title", "ui.customer.welcome.text"),
-            Mode.QUEUED: ("ui.customer.queued.title", "ui.customer.queued.text"),
-            Mode.EXPIRED: ("ui.customer.expired.title", "ui.customer.expired.text"),
-            Mode.DONE: ("ui.customer.done.title", "ui.customer.done.text"),
+            DisplayMode.WELCOME: ("ui.customer.welcome.title", "ui.customer.welcome.text"),
+            DisplayMode.QUEUED: ("ui.customer.queued.title", "ui.customer.queued.text"),
+            DisplayMode.EXPIRED: ("ui.customer.expired.title", "ui.customer.expired.text"),
+            DisplayMode.DONE: ("ui.customer.done.title", "ui.customer.done.text"),
         }.get(self.mode)
         if keys is not None:
             self.message_title.setText(tr(keys[0]))
             self.message_text.setText(tr(keys[1]))
-
-    def show_enrollment(self, enrollment: Enrollment) -> None:
-        """Show the QR of ``enrollment`` with its countdown and steps 4-7."""
-        self.mode = Mode.QR
-        self._expires_at = enrollment.expires_at
-        self._payload = enrollment.qr_payload
-        self.qr.set_payload(enrollment.qr_payload)
-        self.pages.setCurrentIndex(1)
-        self.timer.start()
-        self.tick()
-        self.hand_over(True)
-
-    def qr_payload(self) -> str | None:
-        """The payload currently drawn (None when no QR is shown)."""
-        return self._payload
-
-    def show_mode(self, mode: Mode) -> None:
-        """Show a message screen (welcome, queued, expired, done); the QR is wiped.
-
-        On a shared screen "done" stays up for :attr:`done_linger_ms`, then the desk is
-        visible again."""
-        self.mode = mode
-        self.qr.set_payload(None)
-        self._payload = None
-        self._expires_at = None
-        self.timer.stop()
-        self.countdown.setText("")
-        self._apply_message()
-        self.pages.setCurrentIndex(0)
-        self.hand_over(mode in (Mode.QUEUED, Mode.EXPIRED, Mode.DONE))
-        if mode is Mode.DONE:
-            QTimer.singleShot(self.done_linger_ms, self._linger_over)
-
-    def reset(self) -> None:
-        """Back to the neutral welcome screen (cancel, done, idle timeout)."""
-        self.show_mode(Mode.WELCOME)
-
-    def tick(self) -> None:
-        """Update the countdown; an expired code turns into the expired screen."""
-        if self.mode is not Mode.QR or self._expires_at is None:
-            return
-        seconds = int((self._expires_at - self.now()).total_seconds())
-        if seconds <= 0:
-            self.show_mode(Mode.EXPIRED)
-            return
-        self.countdown.setText(
-            tr("ui.customer.valid_for", time=remaining_text(self._expires_at, self.now()))
-        )
-        set_tone(self.countdown, "tone", "warn" if seconds < 60 else "ok")
 
     # -- size -------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -282,39 +308,30 @@ class CustomerDisplay(QWidget):
         return self.target_screen() is not None
 
     def place(self) -> None:
-        """Fullscreen on the second screen, or (single screen) only while handing over."""
+        """Fullscreen on the second screen, or (single screen) while the state covers it."""
         screen = self.target_screen()
-        if screen is None:
-            if self.handing_over:
-                self._fullscreen_on(QGuiApplication.primaryScreen())
-            else:
-                self.hide()
-            return
-        self._fullscreen_on(screen)
-
-    def _fullscreen_on(self, screen: QScreen | None) -> None:
-        show_fullscreen(self, screen)
-
-    def hand_over(self, active: bool) -> None:
-        """The beheerder hands over (True) or takes back (False) the customer's attention."""
-        self.handing_over = active
-        self.place()
+        if screen is not None:
+            show_fullscreen(self, screen)
+        elif self.state.covers_shared_screen:
+            show_fullscreen(self, QGuiApplication.primaryScreen())
+        else:
+            self.hide()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Escape takes the single screen back for the beheerder."""
-        if event.key() == Qt.Key.Key_Escape and not self.has_own_screen():
-            self.hide()
+        """Escape takes a shared screen back for the beheerder."""
+        if event.key() == Qt.Key.Key_Escape and self.state.escape(self.has_own_screen()):
+            self.place()
             return
         super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A click on a shared screen gives it back to the beheerder, except while the QR is
-        up (an accidental click must not hide the code being scanned)."""
-        if self.mode is not Mode.QR and not self.has_own_screen():
-            self.hide()
+        up (the state decides)."""
+        if self.state.click(self.has_own_screen()):
+            self.place()
             return
         super().mousePressEvent(event)
 
-    def _linger_over(self) -> None:
-        if self.mode is Mode.DONE and not self.has_own_screen():
-            self.hide()
+    def _linger_over(self, token: int) -> None:
+        if self.state.linger_over(token):
+            self.place()

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from kiosk import i18n
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
-from kiosk.flow.wizard import Delivery, FlowBlocked, Step, Wizard
+from kiosk.flow.display import content_for
+from kiosk.flow.wizard import FlowBlocked, Step, Wizard
 from kiosk.i18n import tr
-from kiosk.model import RegistrationStatus
-from ui.customer_display import CustomerDisplay, Mode
+from ui.customer_display import CustomerDisplay
 from ui.pages.base import Page
 from ui.pages.employee import EmployeePage
 from ui.pages.organisation import OrganisationPage
@@ -54,15 +54,18 @@ _ACTIVITY = (
 
 
 class MainWindow(QMainWindow):
-    """Renders ``desk.wizard``; every button calls the desk session."""
+    """Renders ``desk.wizard``; every button calls the desk session.
+
+    Built by the composition root (``ui/app.py``), which hands in the session and the step-2
+    ``method_factories`` already bound to the desk's configuration and trust store."""
 
     def __init__(
         self,
         desk: DeskSession,
         *,
         idle_timeout_s: float = 180,
+        method_factories: list[MethodFactory],
         customer_display: CustomerDisplay | None = None,
-        method_factories: list[MethodFactory] | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -81,9 +84,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.pages: dict[Step, Page] = {}
         self.scrolls: dict[Step, QScrollArea] = {}
+        organisation = OrganisationPage(desk)
+        organisation.list.itemDoubleClicked.connect(lambda _item: self.primary())
         for page in (
             SignInPage(desk),
-            OrganisationPage(desk),
+            organisation,
             EmployeePage(desk),
             WidCheckPage(desk, factories=method_factories),
             ReviewPage(desk),
@@ -102,16 +107,13 @@ class MainWindow(QMainWindow):
             self.scrolls[page.step] = scroll
             self.stack.addWidget(scroll)
             page.changed.connect(self._sync_nav)
-        self.pages[Step.ORGANISATION].list.itemDoubleClicked.connect(  # type: ignore[attr-defined]
-            lambda _item: self.primary()
-        )
         self.portal_status = label("portalStatus", wrap=False)
         self.queue_status = label("queueStatus", wrap=False)
         self.statusBar().addWidget(self.portal_status)
         self.statusBar().addPermanentWidget(self.queue_status)
         self.statusBar().setSizeGripEnabled(False)
         self._online: bool | None = None
-        self._background: list[Task] = []
+        self._background: list[Task[None]] = []
         self._shut_down = False
         self._pending = 0
         self._dead = 0
@@ -291,28 +293,8 @@ class MainWindow(QMainWindow):
             )
 
     def _sync_customer(self) -> None:
-        state, step = self.desk.state, self.desk.step
-        display = self.customer
-        if step is Step.HANDOVER and state.enrollment is not None and state.status not in (
-            RegistrationStatus.EXPIRED,
-            RegistrationStatus.CANCELLED,
-        ):
-            if state.enrollment.expires_at <= self.desk.now():
-                if display.mode is not Mode.EXPIRED:
-                    display.show_mode(Mode.EXPIRED)
-            elif display.mode is not Mode.QR or display.qr_payload() != state.enrollment.qr_payload:
-                display.show_enrollment(state.enrollment)
-        elif step is Step.HANDOVER:
-            if display.mode is not Mode.EXPIRED:
-                display.show_mode(Mode.EXPIRED)
-        elif step is Step.REGISTER and state.delivery is Delivery.OFFLINE:
-            if display.mode is not Mode.QUEUED:
-                display.show_mode(Mode.QUEUED)
-        elif step is Step.DONE:
-            if display.mode is not Mode.DONE:
-                display.show_mode(Mode.DONE)
-        elif display.mode is not Mode.WELCOME:
-            display.reset()
+        # What the customer sees is decided headless (kiosk.flow.display); this only feeds it.
+        self.customer.follow(content_for(self.desk.step, self.desk.state, self.desk.now()))
 
     def _tick(self) -> None:
         if self.desk.step is Step.HANDOVER:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 
@@ -23,6 +23,7 @@ from kiosk.sync.worker import (
     QueueChanged,
     RegistrationDelivered,
     RegistrationFailed,
+    SyncEvent,
     SyncWorker,
 )
 
@@ -77,7 +78,7 @@ class SyncBridge(QObject):
             self.worker.watch(current)
             self.worker.wake()
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: SyncEvent) -> None:
         desk = self.desk
         if isinstance(event, QueueChanged):
             desk.connectivity(event.online)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+T = TypeVar("T")
 
-class Task(QObject):
+
+class Task(QObject, Generic[T]):
     """One background call; emits ``succeeded(result)`` or ``failed(exception)``.
 
     Connect the signals to methods of QObjects living on the Qt thread: the connections are
@@ -19,7 +21,7 @@ class Task(QObject):
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, fn: Callable[[], T]) -> None:
         super().__init__()
         self._fn = fn
         self._thread = threading.Thread(target=self._run, name="ui-task", daemon=True)
@@ -33,8 +35,8 @@ class Task(QObject):
             self.succeeded.emit(result)
 
     def start(
-        self, on_success: Callable[[Any], None], on_failure: Callable[[Any], None]
-    ) -> Task:
+        self, on_success: Callable[[T], None], on_failure: Callable[[Exception], None]
+    ) -> Task[T]:
         """Start the call; ``on_success``/``on_failure`` should be bound QObject methods."""
         queued = Qt.ConnectionType.QueuedConnection
         self.succeeded.connect(on_success, queued)

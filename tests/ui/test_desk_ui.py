@@ -307,9 +307,11 @@ def test_mrz_reader_ignores_a_person_typing(qtbot, desk_app):
     wid = desk_app.window.pages[Step.WID_CHECK]
     desk_app.desk.accept_evidence(None)
     reader = wid.select(CheckMethod.MRZ_READER)
-    reader.clock = StepClock(0.25)  # a person: 250 ms between keystrokes
+    clock = reader.clock = StepClock(0.25)  # a person: 250 ms between keystrokes
     type_at_window(desk_app.window, passport_mrz().splitlines()[0][:12])
-    reader._flush()
+    typed_until = clock.now
+    # The reader's flush timer (every 100 ms) reads the clock and flushes what it holds.
+    qtbot.waitUntil(lambda: clock.now > typed_until, timeout=2000)
     assert desk_app.desk.state.evidence is None
     assert not reader.assembler.capturing
 

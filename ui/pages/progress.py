@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from PySide6.QtWidgets import QWidget
 
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
+from kiosk.flow.display import remaining_text
 from kiosk.flow.wizard import Delivery, Step
 from kiosk.i18n import tr
-from kiosk.model import RegistrationStatus
+from kiosk.model import Enrollment, RegistrationStatus
 from ui.pages.base import Page
 from ui.tasks import Task
 from ui.widgets import label, set_tone
-
-
-def remaining_text(expires_at: datetime, now: datetime) -> str:
-    """How long a code stays valid: ``m:ss`` for a live code (0:00 when past); for an offline
-    pool code, valid for days, the local date and time it expires (``dd-mm-jjjj hh:mm``)."""
-    seconds = max(0, int((expires_at - now).total_seconds()))
-    if seconds >= 3600:
-        return tr("ui.valid_until", when=expires_at.astimezone().strftime("%d-%m-%Y %H:%M"))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class RegisterPage(Page):
@@ -86,7 +75,7 @@ class HandoverPage(Page):
 
     def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(desk, parent)
-        self.task: Task | None = None
+        self.task: Task[Enrollment] | None = None
         self.status = label("bigStatus")
         self.countdown = label("pageIntro")
         self.countdown.setObjectName("countdown")
@@ -141,12 +130,12 @@ class HandoverPage(Page):
         self.task.start(self._renewed, self._renew_failed)
         self.changed.emit()
 
-    def _renewed(self, enrollment: Any) -> None:
+    def _renewed(self, enrollment: Enrollment) -> None:
         self.task = None
         self.desk.accept_renewal(enrollment)
         self.changed.emit()
 
-    def _renew_failed(self, exc: Any) -> None:
+    def _renew_failed(self, exc: Exception) -> None:
         self.task = None
         self.show_error(exc.translated() if isinstance(exc, KioskError) else tr("error.unexpected"))
         self.changed.emit()

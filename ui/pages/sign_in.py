@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
-from kiosk.flow.wizard import Step
+from kiosk.flow.wizard import FlowBlocked, Step
 from kiosk.i18n import tr
+from kiosk.sync.api import Session
 from ui.pages.base import Page
 from ui.tasks import Task
 from ui.widgets import LineField, card, label
@@ -23,7 +22,7 @@ class SignInPage(Page):
 
     def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(desk, parent)
-        self.task: Task | None = None
+        self.task: Task[Session] | None = None
         panel = card()
         form = QVBoxLayout(panel)
         form.setContentsMargins(32, 24, 32, 24)
@@ -78,7 +77,7 @@ class SignInPage(Page):
         self.intro.setText(tr("ui.sign_in.busy"))
         self.changed.emit()
 
-    def _signed_in(self, session: Any) -> None:
+    def _signed_in(self, session: Session) -> None:
         self.task = None
         self.password.clear()
         self.intro.setText(tr("ui.sign_in.intro"))
@@ -88,12 +87,11 @@ class SignInPage(Page):
             self._failed(exc)
         self.changed.emit()
 
-    def _failed(self, exc: Any) -> None:
+    def _failed(self, exc: Exception) -> None:
         self.task = None
         self.intro.setText(tr("ui.sign_in.intro"))
-        problems = getattr(exc, "problems", None)
-        if problems:
-            self.show_problems(problems)
+        if isinstance(exc, FlowBlocked) and exc.problems:
+            self.show_problems(exc.problems)
         elif isinstance(exc, KioskError):
             self.show_error(exc.translated())
         else:
