@@ -136,3 +136,11 @@ def test_config_check_as_a_subprocess(tmp_path):
     [error] = json.loads(done.stdout)["errors"]
     assert error["key"] == "storage.retention_days"
     assert error["message_key"] == "config.error.range"
+
+
+def test_any_command_stops_on_a_bad_config_with_a_translated_message(env, capsys):
+    env.write_text("[storage]\ndata_dir = 'relative'\n")
+    assert main(["queue", "status"]) == 2
+    err = capsys.readouterr().err
+    assert "storage.data_dir" in err and str(env) in err
+    assert "Traceback" not in err
