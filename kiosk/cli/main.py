@@ -11,6 +11,10 @@ from collections.abc import Sequence
 
 import kiosk.cli
 from kiosk import __version__
+from kiosk.config import ConfigError
+
+# Exit status of any subcommand that stopped on an invalid configuration.
+EXIT_CONFIG = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,12 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
-    if handler is None:
-        # No subcommand: the desk application itself.
-        from kiosk.cli.desk import run_desk
+    try:
+        if handler is None:
+            # No subcommand: the desk application itself.
+            from kiosk.cli.desk import run_desk
 
-        return run_desk(args)
-    return int(handler(args))
+            return run_desk(args)
+        return int(handler(args))
+    except ConfigError as exc:
+        # A bad configuration value is the operator's to fix: say which key and where it came
+        # from, translated, instead of a traceback (``kiosk config check`` lists them all).
+        print(exc.translated(), file=sys.stderr)
+        return EXIT_CONFIG
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ``parse [--json] [--no-correct] (TEXT | -)`` parses MRZ text (lines joined by newlines or
 ``|``; ``-`` reads standard input). Exit status: 0 valid, 1 invalid (the reasons are
-printed), 2 not an MRZ. The JSON keys are documented in the README section "MRZ".
+printed), 2 not an MRZ. The JSON keys are documented in docs/mrz-ocr.md.
 
 ``read [--json] PATH...`` reads MRZs from image files; it is implemented by the camera-OCR
 pipeline in :mod:`kiosk.mrz.ocr`, imported only when the command runs.
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
         help="parse MRZ text or read MRZs from images",
         description=(
             "MRZ tools. 'parse' checks MRZ text (exit 0 valid, 1 invalid, 2 not an MRZ); "
-            "'read' reads MRZs from image files. JSON keys: README section 'MRZ'."
+            "'read' reads MRZs from image files. JSON keys: docs/mrz-ocr.md."
         ),
     )
     actions = parser.add_subparsers(dest="mrz_command", metavar="ACTION", required=True)

@@ -266,7 +266,7 @@ class MrzResult:
         return found
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON form of ``kiosk mrz parse --json`` (keys documented in README)."""
+        """Return the JSON form of ``kiosk mrz parse --json`` (keys: docs/mrz-ocr.md)."""
         key = self.access_key
         return {
             "format": self.format.value,

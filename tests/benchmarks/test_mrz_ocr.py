@@ -13,7 +13,7 @@ Metric: exact full MRZ (every character of every line equal to what was printed;
 after the check-digit guided correction, which only changes characters when the check
 digits then pass). Time: milliseconds per frame already in memory (PassportEye additionally
 decodes a PNG, about 1% of its time). The table is printed and written to
-``artifacts/mrz_ocr_benchmark.md`` for the README.
+``artifacts/mrz_ocr_benchmark.md`` for docs/mrz-ocr.md.
 """
 
 from __future__ import annotations

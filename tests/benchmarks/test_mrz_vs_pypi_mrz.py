@@ -1,7 +1,7 @@
 """Our MRZ parser against the PyPI ``mrz`` package (mrz.checker), same vectors, same process.
 
 Run with ``./dev bench`` (or ``pytest tests/benchmarks/test_mrz_vs_pypi_mrz.py -o addopts="" -s``).
-Prints the comparison table of the README section "MRZ" and writes it to
+Prints the comparison table of docs/mrz-ocr.md and writes it to
 ``artifacts/mrz_vs_pypi_mrz.md``.
 
 A vector is "right" when the validity verdict and the document number, names, birth and

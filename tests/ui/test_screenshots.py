@@ -1,6 +1,6 @@
 """Every page of the desk and the customer display, rendered at desk resolutions.
 
-The PNGs land in ``artifacts/`` for a person to look at (the README says what they show).
+The PNGs land in ``artifacts/`` for a person to look at (docs/architecture.md says what they show).
 """
 
 from __future__ import annotations
