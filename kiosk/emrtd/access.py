@@ -6,7 +6,8 @@
   eDL key has ``is_edl`` and ``bap_seed_string()``) or a :class:`CanSecret` (defined
   here).
 - ``card_access`` is the content of EF.CardAccess read in plain from the master file, or
-  None when the chip has no such file.
+  None when the chip has no readable such file
+  (:func:`kiosk.emrtd.reader.read_card_access` maps every way of "not available" to None).
 
 Rule, fail closed (9303-11 sections 4.2 and 4.4, DESIGN.md 3):
 
