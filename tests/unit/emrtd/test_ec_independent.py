@@ -30,6 +30,10 @@ from kiosk.emrtd import ec, pace
 # Our curve name -> python-ecdsa's curve and the PACE standardized parameter ID
 # (9303-11 section 9.5.1, table "standardized domain parameters").
 PEERS = {
+    "P-192": (ecdsa_curves.NIST192p, 8),
+    "brainpoolP192r1": (ecdsa_curves.BRAINPOOLP192r1, 9),
+    "P-224": (ecdsa_curves.NIST224p, 10),
+    "brainpoolP224r1": (ecdsa_curves.BRAINPOOLP224r1, 11),
     "brainpoolP256r1": (ecdsa_curves.BRAINPOOLP256r1, 13),
     "brainpoolP320r1": (ecdsa_curves.BRAINPOOLP320r1, 14),
     "brainpoolP384r1": (ecdsa_curves.BRAINPOOLP384r1, 16),
@@ -223,3 +227,86 @@ def test_pace_generic_mapping_with_an_independent_chip(pair, cipher_arc, key_len
     result = pace.perform_pace(chip.transmit, params, password, extended=False, rng=rnd.randbytes)
     assert chip.step == 4
     assert result.sm.ks_enc == chip.ks_enc and result.sm.ks_mac == chip.ks_mac
+
+
+def _pace_info(oid: str, param_id: int | None) -> bytes:
+    body = _der(0x06, _oid_der(oid)) + _der(0x02, b"\x02")
+    if param_id is not None:
+        body += _der(0x02, bytes((param_id,)))
+    return _der(0x30, body)
+
+
+def _explicit_parameters(peer, protocol: str, param_id: int | None) -> bytes:
+    """PACEDomainParameterInfo with X9.62 ECParameters written out (9303-11 9.2.2, 9.5.2)."""
+    size = (peer.curve.p().bit_length() + 7) // 8
+
+    def uint(value: int) -> bytes:
+        raw = value.to_bytes((value.bit_length() + 8) // 8, "big")  # DER: leading 0 if needed
+        return _der(0x02, raw)
+
+    generator = encode_theirs(peer, peer.generator)
+    ec_parameters = _der(
+        0x30,
+        uint(1)
+        + _der(0x30, _der(0x06, _oid_der("1.2.840.10045.1.1")) + uint(peer.curve.p()))
+        + _der(
+            0x30,
+            _der(0x04, (peer.curve.a() % peer.curve.p()).to_bytes(size, "big"))
+            + _der(0x04, peer.curve.b().to_bytes(size, "big")),
+        )
+        + _der(0x04, generator)
+        + uint(peer.order),
+    )
+    algorithm = _der(0x30, _der(0x06, _oid_der("1.2.840.10045.2.1")) + ec_parameters)
+    body = _der(0x06, _oid_der(protocol)) + algorithm
+    if param_id is not None:
+        body += uint(param_id)
+    return _der(0x30, body)
+
+
+@pytest.mark.parametrize("param_id", [None, 40])
+def test_explicit_domain_parameters_of_a_known_curve_run_pace(param_id):
+    # A chip may describe its curve explicitly instead of by standardized ID (9303-11 9.2.2);
+    # the terminal accepts them only when they equal a curve known to be secure.
+    from kiosk.emrtd import access
+
+    peer = ecdsa_curves.BRAINPOOLP320r1
+    oid = "0.4.0.127.0.7.2.2.4.2.4"  # id-PACE-ECDH-GM-AES-CBC-CMAC-256
+    card_access = _der(
+        0x31,
+        _pace_info(oid, param_id) + _explicit_parameters(peer, "0.4.0.127.0.7.2.2.4.2", param_id),
+    )
+    [params] = access.supported_pace(card_access)
+    assert params.domain is ec.BRAINPOOL_P320R1 and params.param_id == param_id
+    password = pace.mrz_password("L898902C<369080619406236")
+    chip = IndependentPaceChip(peer, oid, _oid_der(oid), 32, password.key)
+    result = pace.perform_pace(chip.transmit, params, password, rng=random.Random(3).randbytes)
+    assert result.sm.ks_enc == chip.ks_enc
+
+
+def test_explicit_parameters_of_an_unknown_curve_are_refused_with_their_name():
+    # Same structure, but brainpoolP320t1 (twisted; not a 9303 curve): never trusted.
+    from kiosk.emrtd import access
+    from kiosk.emrtd.errors import UnsupportedProtocol
+
+    oid = "0.4.0.127.0.7.2.2.4.2.4"
+    card_access = _der(
+        0x31,
+        _pace_info(oid, None)
+        + _explicit_parameters(ecdsa_curves.BRAINPOOLP320t1, "0.4.0.127.0.7.2.2.4.2", None),
+    )
+    assert access.supported_pace(card_access) == []
+    with pytest.raises(UnsupportedProtocol) as caught:
+        access.establish(lambda apdu: b"\x6a\x82", None, card_access, extended=False)
+    assert caught.value.message_key == "chip.error.pace_unsupported"
+    assert caught.value.params["offered"] == "ECDH-GM-AES-256 on explicit parameters"
+
+
+def test_an_unsupported_configuration_is_named():
+    from kiosk.emrtd import access
+    from kiosk.emrtd.errors import UnsupportedProtocol
+
+    card_access = _der(0x31, _pace_info("0.4.0.127.0.7.2.2.4.4.2", 10))  # IM on P-224
+    with pytest.raises(UnsupportedProtocol) as caught:
+        access.establish(lambda apdu: b"\x6a\x82", None, card_access, extended=False)
+    assert caught.value.params["offered"] == "ECDH-IM-AES-128 on P-224"
