@@ -6,7 +6,8 @@
   eDL key has ``is_edl`` and ``bap_seed_string()``) or a :class:`CanSecret` (defined
   here).
 - ``card_access`` is the content of EF.CardAccess read in plain from the master file, or
-  None when the chip has no such file.
+  None when the chip has no readable such file
+  (:func:`kiosk.emrtd.reader.read_card_access` maps every way of "not available" to None).
 
 Rule, fail closed (9303-11 sections 4.2 and 4.4, DESIGN.md 3):
 
@@ -42,7 +43,7 @@ from kiosk.emrtd import bac, pace
 from kiosk.emrtd.apdu import CommandApdu, ResponseApdu, Transport
 from kiosk.emrtd.crypto import CipherAlg, Rng, system_rng
 from kiosk.emrtd.errors import UnsupportedProtocol
-from kiosk.emrtd.securityinfos import parse_security_infos
+from kiosk.emrtd.securityinfos import SecurityInfos, parse_security_infos
 from kiosk.emrtd.sm import SecureMessaging
 from kiosk.errors import InputError
 
@@ -119,6 +120,28 @@ class SecureChannel:
         return self.transmit(CommandApdu.decode(raw)).encode()
 
 
+# Domain parameter IDs 0-31 are reserved for the standardized parameters (9303-11 9.5.1).
+_FIRST_PROPRIETARY_ID = 32
+
+
+def _explicit_domain(infos: SecurityInfos, oid: str, param_id: int | None) -> pace.Domain | None:
+    """The explicit domain parameters (9.2.2) a PACEInfo refers to, when they are known.
+
+    A PACEInfo without parameterId, or with one outside the standardized range, uses the
+    PACEDomainParameterInfo of the same protocol with that ID (the only one when there is
+    no ID). Its parameters count only when they equal a standardized curve or group: the
+    parser resolves those and leaves anything else as None, which we refuse.
+    """
+    candidates = [
+        d
+        for d in infos.pace_domain_parameters
+        if oid.startswith(d.oid + ".") and d.parameter_id == param_id
+    ]
+    if len(candidates) != 1:
+        return None
+    return candidates[0].domain
+
+
 def supported_pace(card_access: bytes) -> list[pace.PaceParams]:
     """The PACE configurations EF.CardAccess offers that we can run, best first."""
     infos = parse_security_infos(card_access)
@@ -126,13 +149,30 @@ def supported_pace(card_access: bytes) -> list[pace.PaceParams]:
     for info in infos.pace:
         if info.version != 2:
             continue
+        param_id = info.parameter_id
+        domain = None
+        if param_id is None or param_id >= _FIRST_PROPRIETARY_ID:
+            domain = _explicit_domain(infos, info.oid, param_id)
+            if domain is None:
+                continue
         try:
-            usable.append(pace.PaceParams.from_oid(info.oid, info.parameter_id))
+            usable.append(pace.PaceParams.from_oid(info.oid, param_id, domain=domain))
         except UnsupportedProtocol:
             continue
     # generic mapping first (its verification needs nothing else); stable otherwise
     usable.sort(key=lambda p: p.mapping != "GM")
     return usable
+
+
+def describe_pace(card_access: bytes) -> str:
+    """The PACE configurations EF.CardAccess offers, readable for the beheerder and the log
+    (e.g. "ECDH-IM-AES-256 on P-224"); EF.CardAccess holds no personal data."""
+    infos = parse_security_infos(card_access)
+    offered = [
+        f"{pace.describe_oid(info.oid)} on {pace.describe_domain(info.parameter_id)}"
+        for info in infos.pace
+    ]
+    return ", ".join(offered) or "-"
 
 
 def offers_pace(card_access: bytes | None) -> bool:
@@ -161,7 +201,9 @@ def establish(
         assert card_access is not None
         options = supported_pace(card_access)
         if not options:
-            raise UnsupportedProtocol()
+            raise UnsupportedProtocol(
+                "chip.error.pace_unsupported", offered=describe_pace(card_access)
+            )
         params = options[0]
         offered = len(parse_security_infos(card_access).pace)
         result = pace.perform_pace(

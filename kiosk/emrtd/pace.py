@@ -186,6 +186,27 @@ def domain_by_id(param_id: int) -> Domain:
     raise UnsupportedProtocol()
 
 
+def describe_oid(oid: str) -> str:
+    """A PACE protocol OID as text, e.g. "ECDH-GM-AES-256" (9303-11 section 9.2.1)."""
+    prefix, _, tail = oid.rpartition(".")
+    family, _, mapping_arc = prefix.rpartition(".")
+    if family != ID_PACE or mapping_arc not in _MAPPINGS:
+        return oid
+    agreement, mapping = _MAPPINGS[mapping_arc]
+    cipher = _CIPHERS.get(tail)
+    return f"{agreement}-{mapping}-{cipher.label if cipher else tail}"
+
+
+def describe_domain(param_id: int | None) -> str:
+    """The name of a standardized domain parameter ID, or what the ID says otherwise."""
+    if param_id is None:
+        return "explicit parameters"
+    try:
+        return domain_by_id(param_id).name
+    except UnsupportedProtocol:
+        return f"parameter ID {param_id}"
+
+
 # ---------------------------------------------------------------- group abstraction
 
 
@@ -368,17 +389,32 @@ class PaceParams:
     param_id: int | None
 
     @classmethod
-    def from_oid(cls, oid: str, param_id: int | None) -> PaceParams:
-        """Interpret a PACEInfo; raises UnsupportedProtocol for what we cannot run."""
+    def from_oid(
+        cls, oid: str, param_id: int | None, *, domain: Domain | None = None
+    ) -> PaceParams:
+        """Interpret a PACEInfo; raises UnsupportedProtocol for what we cannot run.
+
+        ``param_id`` is a standardized domain parameter ID (9303-11 section 9.5.1) unless
+        ``domain`` is given: then the chip uses explicit domain parameters
+        (PACEDomainParameterInfo, section 9.2.2) that the caller has already matched to a
+        curve or group known to be secure, and ``param_id`` is the chip's own identifier
+        for them (None when it has only one set), sent back in MSE:Set AT.
+        """
         prefix, _, tail = oid.rpartition(".")
         family, _, mapping_arc = prefix.rpartition(".")
         if family != ID_PACE or mapping_arc not in _MAPPINGS or tail not in _CIPHERS:
             raise UnsupportedProtocol()
         agreement, mapping = _MAPPINGS[mapping_arc]
         cipher = _CIPHERS[tail]
-        if param_id is None or (mapping == "CAM" and not cipher.is_aes):
-            raise UnsupportedProtocol()  # explicit domain parameters are never trusted (9.2.2)
-        domain = domain_by_id(param_id)
+        if mapping == "CAM" and not cipher.is_aes:
+            raise UnsupportedProtocol()
+        if domain is None:
+            if param_id is None:
+                # Explicit domain parameters are used only once matched to known ones
+                # (9.2.2: "MUST NOT use explicit domain parameters ... unless those domain
+                # parameters are explicitly known to be secure"): pass them as ``domain``.
+                raise UnsupportedProtocol()
+            domain = domain_by_id(param_id)
         if isinstance(domain, ec.Curve) != (agreement == "ECDH"):
             raise UnsupportedProtocol()
         if mapping == "IM" and isinstance(domain, ec.Curve) and domain.p % 4 != 3:

@@ -4,7 +4,8 @@
 channel, or the emulator's chip directly) and the access secret (MRZ key or CAN) and:
 
 1. reads EF.CardAccess from the master file (9303-10 section 3.11.2) in plain, before access
-   control; its PACEInfo decides the protocol;
+   control; its PACEInfo decides the protocol, and a file that cannot be read for any reason
+   means "PACE not offered" (:func:`read_card_access`, 9303-11 section 4.2 step 1);
 2. establishes access through :func:`kiosk.emrtd.access.establish`: PACE when EF.CardAccess
    offers it, BAC (BAP for an eDL) only when it does not, never a silent downgrade
    (9303-11 section 4.2; DESIGN.md section 3). A refused key is :class:`WrongAccessKey`;
@@ -54,6 +55,7 @@ from kiosk.emrtd.errors import (
     StatusWordError,
     UnsupportedProtocol,
 )
+from kiosk.emrtd.securityinfos import parse_security_infos
 from kiosk.model import ChipAccess, ChipEvidence, CloneCheck, PassiveAuth
 from kiosk.mrz import MrzResult, parse_mrz
 
@@ -254,6 +256,27 @@ def read_file(exchange: Exchange, sfi: int, *, extended: bool) -> bytes | None:
     return bytes(data[:total])
 
 
+def read_card_access(exchange: Exchange, *, extended: bool) -> bytes | None:
+    """EF.CardAccess when it is available and offers PACE, else ``None`` (go on with BAC).
+
+    EF.CardAccess lives in the master file and is read in plain, before access control.
+    9303-11 section 4.2 step 1: "If the file EF.CardAccess is not available or does not
+    contain parameters for PACE, the inspection system SHOULD try to read the eMRTD with
+    Basic Access Control". Real BAC-only chips say "not available" in many ways besides
+    6A82: 6982, 6986, 6A86, 6D00 or 6E00, an empty file or bytes that are no SecurityInfos.
+    All of them mean "PACE not offered". A removed card is not one of them: it propagates.
+    The no-downgrade rule is untouched: once EF.CardAccess does offer PACE, a failed PACE
+    never falls back to BAC (:func:`kiosk.emrtd.access.establish`).
+    """
+    try:
+        content = read_file(exchange, SFI_CARD_ACCESS, extended=extended)
+        if content is None or not parse_security_infos(content).pace:
+            return None
+    except (StatusWordError, MalformedData):
+        return None
+    return content
+
+
 def _file_length(head: bytes) -> int:
     """Total size of an LDS file from its outer TLV header (tag + length octets)."""
     try:
@@ -312,8 +335,7 @@ def read_document(
     aid = EDL_AID if is_edl else EMRTD_AID
 
     with clock.step(ReadStep.CARD_ACCESS, 0.0):
-        # EF.CardAccess lives in the MF and is readable without access control.
-        card_access = read_file(_plain(counter, extended), SFI_CARD_ACCESS, extended=extended)
+        card_access = read_card_access(_plain(counter, extended), extended=extended)
 
     pace_offered = access.offers_pace(card_access)
     with clock.step(ReadStep.ACCESS_CONTROL, 0.05):

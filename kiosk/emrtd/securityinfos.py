@@ -39,6 +39,10 @@ ID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"
 
 # Named curves are not allowed in 9303 AlgorithmIdentifiers (9.5.2) but appear in the wild.
 NAMED_CURVES: dict[str, ec.Curve] = {
+    "1.2.840.10045.3.1.1": ec.NIST_P192,
+    "1.3.36.3.3.2.8.1.1.3": ec.BRAINPOOL_P192R1,
+    "1.3.132.0.33": ec.NIST_P224,
+    "1.3.36.3.3.2.8.1.1.5": ec.BRAINPOOL_P224R1,
     "1.3.36.3.3.2.8.1.1.7": ec.BRAINPOOL_P256R1,
     "1.3.36.3.3.2.8.1.1.9": ec.BRAINPOOL_P320R1,
     "1.3.36.3.3.2.8.1.1.11": ec.BRAINPOOL_P384R1,

@@ -206,8 +206,10 @@ class Chip:
         access: AccessHandler | None = None,
         extended_length: bool = True,
         trace: Callable[[str], None] | None = None,
+        card_access_sw: int | None = None,
     ) -> None:
         self._atr = atr
+        self.card_access_sw = card_access_sw
         self.mf_files = dict(mf_files)
         self.applications = {app.aid: app for app in applications}
         self.access = access
@@ -333,6 +335,9 @@ class Chip:
             if len(data) != 2:
                 return Response.status(SW_WRONG_DATA)
             fid = int.from_bytes(data, "big")
+            refused = self._card_access_refused(fid)
+            if refused is not None:
+                return refused
             if self._file(fid) is None:
                 return Response.status(SW_FILE_NOT_FOUND)
             if not self._readable(fid):
@@ -341,6 +346,12 @@ class Chip:
             fcp = self._fcp(fid) if cmd.p2 & 0x0C == 0x04 else b""
             return Response(fcp, SW_OK)
         return Response.status(SW_WRONG_P1P2_FUNC)
+
+    def _card_access_refused(self, fid: int | None) -> Response | None:
+        """The status a quirky chip gives for EF.CardAccess instead of the file, if any."""
+        if fid == FID_CARD_ACCESS and self.card_access_sw is not None:
+            return Response.status(self.card_access_sw.to_bytes(2, "big"))
+        return None
 
     def _fcp(self, fid: int) -> bytes:
         content = self._file(fid) or b""
@@ -369,6 +380,9 @@ class Chip:
                 # EF.CardAccess (SFI '1C') is read from the MF even with an application
                 # selected (9303-10 section 3.11.3).
                 fid = MF_SFI.get(sfi) if self.current_in_mf else app_sfi(sfi) or MF_SFI.get(sfi)
+                refused = self._card_access_refused(fid)
+                if refused is not None:
+                    return refused
                 if fid is None or self._file(fid) is None:
                     return Response.status(SW_FILE_NOT_FOUND)
                 if not self._readable(fid):
@@ -382,6 +396,9 @@ class Chip:
             # a file identifier, or zero for the current EF.
             fid_field = (cmd.p1 << 8) | cmd.p2
             if fid_field:
+                refused = self._card_access_refused(fid_field)
+                if refused is not None:
+                    return refused
                 if self._file(fid_field) is None:
                     return Response.status(SW_FILE_NOT_FOUND)
                 if not self._readable(fid_field):

@@ -49,6 +49,10 @@ class ChipProfile:
     must match EF.CardAccess), ``bac`` says whether the chip also answers BAC (or BAP in an
     eDL). ``aa_key`` and ``ca_key`` are the chip's private keys (PKCS#8 DER; TEST ONLY) for
     active and chip authentication; they need not match DG15/DG14 in the clone variants.
+    ``card_access_sw``, when set, is the status word the chip answers to every SELECT or
+    READ BINARY of EF.CardAccess instead of the file: older chips answer 6982, 6986, 6A86,
+    6D00 or 6E00 there rather than 6A82 (the reader must then go on with BAC, 9303-11
+    section 4.2 step 1).
     """
 
     name: str
@@ -66,6 +70,7 @@ class ChipProfile:
     protected: bool = True
     remove_after: int | None = None
     delay_s: float = 0.0
+    card_access_sw: int | None = None
 
     @property
     def is_edl(self) -> bool:
@@ -86,6 +91,7 @@ class ChipProfile:
             mf_files=self.mf_files,
             applications=[Application(self.aid, self.files, protected=self.protected)],
             access=build_access_handler(self),
+            card_access_sw=self.card_access_sw,
         )
 
     # --- directory form -----------------------------------------------------------------
@@ -111,6 +117,7 @@ class ChipProfile:
             "protected": self.protected,
             "remove_after": self.remove_after,
             "delay_s": self.delay_s,
+            "card_access_sw": self.card_access_sw,
         }
         (folder / "profile.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
         return folder
@@ -147,6 +154,7 @@ class ChipProfile:
             protected=bool(meta.get("protected", True)),
             remove_after=meta.get("remove_after"),
             delay_s=float(meta.get("delay_s", 0.0)),
+            card_access_sw=meta.get("card_access_sw"),
         )
 
 

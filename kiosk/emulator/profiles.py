@@ -22,11 +22,16 @@ signing), ``bad_sod_signature``, ``unknown_csca`` (DS issued by a CSCA not in th
 store), ``expired_ds`` (the ID card with a DS certificate that expired), ``clone_aa`` (the
 legacy passport, AA only, whose chip holds a different AA key than DG15), ``clone_ca`` (chip holds a
 different CA key than DG14), ``removed_after_12``, ``slow_chip`` (30 ms per APDU).
+
+Reader-side quirks: ``legacy_bac_card_access_<kind>`` is the legacy passport whose
+EF.CardAccess read gives a status word other than 6A82 (``6982``, ``6986``, ``6a86``,
+``6d00``, ``6e00``) or a file without PACE (``empty``, ``malformed``, ``no_pace``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -403,6 +408,45 @@ def slow_chip() -> ChipProfile:
         description=f"{f.TEST_ONLY}: slow ID card (30 ms per APDU)",
     )
 
+# EF.CardAccess of a BAC-only chip that does not simply answer 6A82 (9303-11 section 4.2
+# step 1: "not available or does not contain parameters for PACE" -> go on with BAC).
+# Status words seen instead of 6A82: security status not satisfied, command not allowed
+# (no current EF), wrong P1-P2, INS or CLA not supported.
+_CARD_ACCESS_STATUS_QUIRKS = {"6982": 0x6982, "6986": 0x6986, "6a86": 0x6A86, "6d00": 0x6D00,
+                              "6e00": 0x6E00}
+# ...and files that are there but offer no PACE: empty, a truncated DER SET, or
+# SecurityInfos holding only a ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, v1).
+_ID_CA_ECDH_AES_CBC_CMAC_128 = bytes.fromhex("04007f00070202030202")  # 0.4.0.127.0.7.2.2.3.2.2
+_CA_INFO_ONLY = tlv.encode(
+    0x31,
+    tlv.encode(0x30, tlv.encode(0x06, _ID_CA_ECDH_AES_CBC_CMAC_128) + tlv.encode(0x02, b"\x01")),
+)
+_CARD_ACCESS_FILE_QUIRKS = {
+    "empty": b"",
+    "malformed": bytes.fromhex("310a3003060104"),  # SET announces 10 bytes, holds 5
+    "no_pace": _CA_INFO_ONLY,
+}
+
+
+def bac_card_access_quirk(kind: str) -> ChipProfile:
+    """The legacy BAC-only passport whose EF.CardAccess read gives ``kind``: a status word
+    (``6982``, ``6986``, ``6a86``, ``6d00``, ``6e00``) or a file without PACE (``empty``,
+    ``malformed``, ``no_pace``)."""
+    base = legacy_bac_passport()
+    name = f"legacy_bac_card_access_{kind}"
+    description = f"legacy passport, BAC only, EF.CardAccess answers {kind}"
+    if kind in _CARD_ACCESS_STATUS_QUIRKS:
+        return base.with_changes(
+            name=name, description=description, card_access_sw=_CARD_ACCESS_STATUS_QUIRKS[kind]
+        )
+    return base.with_changes(
+        name=name,
+        description=description,
+        mf_files={**base.mf_files, 0x011C: _CARD_ACCESS_FILE_QUIRKS[kind]},
+    )
+
+
+CARD_ACCESS_QUIRKS = (*_CARD_ACCESS_STATUS_QUIRKS, *_CARD_ACCESS_FILE_QUIRKS)
 
 PROFILES: dict[str, Callable[[], ChipProfile]] = {
     "nl_passport_2024": nl_passport_2024,
@@ -417,6 +461,10 @@ PROFILES: dict[str, Callable[[], ChipProfile]] = {
     "clone_ca": clone_ca,
     "removed_after_12": lambda: removed_after(12),
     "slow_chip": slow_chip,
+    **{
+        f"legacy_bac_card_access_{kind}": functools.partial(bac_card_access_quirk, kind)
+        for kind in CARD_ACCESS_QUIRKS
+    },
 }
 
 _REMOVED = re.compile(r"removed_after_(\d+)")

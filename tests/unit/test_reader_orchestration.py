@@ -14,7 +14,7 @@ from kiosk.emrtd.access import CanSecret
 from kiosk.emrtd.errors import UnsupportedProtocol, WrongAccessKey
 from kiosk.emrtd.reader import ReadStep, read_document
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
-from kiosk.emulator.profiles import get_profile
+from kiosk.emulator.profiles import CARD_ACCESS_QUIRKS, get_profile
 from kiosk.model import ChipAccess, CloneCheck, PassiveAuth
 from kiosk.mrz import AccessKey, parse_mrz
 
@@ -170,3 +170,36 @@ def test_driving_licence_names_come_from_dg1_and_identity_from_the_mrz(trust):
     assert (doc.surname, doc.given_names, doc.birth_date) == ("Visser", "Daan", dt.date(1995, 1, 9))
     assert doc.expiry_date is not None
     assert result.face is not None  # DG6
+
+
+@pytest.mark.parametrize("kind", CARD_ACCESS_QUIRKS)
+def test_unreadable_card_access_means_pace_not_offered_so_bac(trust, kind):
+    # 9303-11 section 4.2 step 1: EF.CardAccess "not available or does not contain parameters
+    # for PACE" -> BAC. Real BAC-only chips answer 6982/6986/6A86/6D00/6E00 instead of 6A82,
+    # or hold an empty or broken file; each must read like the plain legacy passport.
+    result, sent, _ = read(f"legacy_bac_card_access_{kind}", trust)
+    assert result.access is ChipAccess.BAC
+    assert result.genuine
+    challenge = next(i for i, command in enumerate(sent) if command[1] == 0x84)
+    # BAC (GET CHALLENGE, EXTERNAL AUTHENTICATE) right after the plain SELECT of the AID.
+    assert sent[challenge - 1][:4] == bytes.fromhex("00A4040C")
+    assert sent[challenge + 1][1] == 0x82
+    assert challenge <= 4  # the EF.CardAccess attempts stay few
+
+
+def test_the_emulated_quirk_really_answers_the_status_word():
+    # Guard for the test above: the quirk profiles must not quietly serve 6A82.
+    for kind in ("6982", "6d00"):
+        transport, _ = chip_transport(get_profile(f"legacy_bac_card_access_{kind}"))
+        answer = transport(bytes.fromhex("00B09C0000"))
+        assert answer[-2:] == bytes.fromhex(kind)
+
+
+def test_pace_offered_and_failing_still_never_falls_back_to_bac(trust):
+    # The no-downgrade rule is untouched by the lenient EF.CardAccess read: the 2019 ID card
+    # offers PACE and also answers BAC, yet a wrong key ends the read without any BAC.
+    wrong = AccessKey.from_fields("XX0000000", "700101", "300101")
+    transport, sent = chip_transport(get_profile("nl_id_card_2019"))
+    with pytest.raises(WrongAccessKey):
+        read_document(transport, wrong, extended=True, trust_store=trust, now=NOW)
+    assert not {command[1] for command in sent} & {0x84, 0x82}

@@ -137,3 +137,17 @@ def test_emulate_subcommand_serves_a_document_to_read(pcsc_stack, capsys):
         emulate.send_signal(signal.SIGTERM)
         assert emulate.wait(timeout=10) == 0
     pcsc_stack.wait_for_card(False)
+
+
+@pytest.mark.parametrize("kind", ["6982", "6986", "6a86", "6d00", "6e00", "empty", "no_pace"])
+def test_bac_only_passport_whose_card_access_is_unavailable_reads_with_bac(
+    pcsc_stack, capsys, kind
+):
+    # 9303-11 section 4.2 step 1: an EF.CardAccess that cannot be read (any status word, an
+    # empty file, no PACEInfo) means "PACE not offered": go on with BAC, exit 0.
+    with pcsc_stack.card(f"legacy_bac_card_access_{kind}") as emu:
+        code, out = run(capsys, "--reader", pcsc_stack.reader, "--mrz", emu.profile.mrz, "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["access"]["protocol"] == "BAC"
+    assert report["genuine"] is True

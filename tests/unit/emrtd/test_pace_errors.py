@@ -86,7 +86,8 @@ def test_refused_mse_is_unsupported(sw):
 def test_pace_params_refuse_what_we_cannot_run():
     for oid, param_id in [
         ("0.4.0.127.0.7.2.2.4.2.4", None),  # explicit domain parameters
-        ("0.4.0.127.0.7.2.2.4.2.4", 8),  # NIST P-192
+        ("0.4.0.127.0.7.2.2.4.2.4", 5),  # IDs 3-7 are reserved (9303-11 9.5.1)
+        ("0.4.0.127.0.7.2.2.4.4.4", 10),  # IM on P-224: App. B needs p = 3 mod 4
         ("0.4.0.127.0.7.2.2.4.2.9", 13),  # unknown cipher arc
         ("0.4.0.127.0.7.2.2.4.6.1", 13),  # CAM with 3DES does not exist
         ("0.4.0.127.0.7.2.2.4.1.2", 13),  # DH OID with an EC curve
