@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.errors import KioskError, StorageFailure
+from kiosk.events import Listeners
 from kiosk.model import RegistrationStatus
 from kiosk.store import Store, utc_now
 from kiosk.sync.api import (
@@ -160,7 +161,7 @@ class SyncWorker:
         self._max_idle_s = max_idle_s
 
         self._lock = threading.RLock()
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[SyncEvent] = Listeners(log=log, name="sync")
         self._watches: dict[uuid.UUID, _Watch] = {}
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -174,26 +175,15 @@ class SyncWorker:
     # ------------------------------------------------------------------ listeners
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(event)`` from the worker thread; returns an unsubscribe function."""
-        with self._lock:
-            self._listeners.append(listener)
+        """Call ``listener(event)`` from the worker thread; returns an unsubscribe function.
 
-        def remove() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
+        A listener that raises is logged and the others still get the event: a broken
+        listener must not stop deliveries.
+        """
+        return self._listeners.subscribe(listener)
 
     def _emit(self, event: SyncEvent) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(event)
-            except Exception:
-                # A broken listener must not stop deliveries.
-                log.exception("sync listener failed", extra={"event": type(event).__name__})
+        self._listeners.emit(event)
 
     def queue_state(self) -> QueueChanged:
         """The current counts, pause and online state (what :class:`QueueChanged` carries)."""
