@@ -44,11 +44,14 @@ LAYERS: tuple[tuple[str, bool, tuple[str, ...], str], ...] = (
             "kiosk.events.*",
             "kiosk.model.*",
             "kiosk.config.*",
+            "kiosk.sqlitemigrate.*",
         ),
         # Vocabulary every other layer shares: where resources are, translated messages,
         # the typed error tree, masked logging, listener lists, the domain model (value
-        # objects, validation) and the configuration. No I/O beyond reading resources.
-        "shared vocabulary: paths, i18n, errors, log, events, model, config",
+        # objects, validation), the configuration, and the user_version migration helper
+        # both SQLite stores use (kiosk store and reference portal). No I/O of their own
+        # beyond reading resources and the configuration file.
+        "shared vocabulary: paths, i18n, errors, log, events, model, config, migrations",
     ),
     (
         "mrz",
