@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kiosk.events import Listeners
 from kiosk.paths import resource
 
 DEFAULT_LANGUAGE = "nl"
@@ -27,7 +28,8 @@ LANGUAGES = ("nl", "en")
 
 _lock = threading.Lock()
 _language = DEFAULT_LANGUAGE
-_listeners: list[Callable[[str], None]] = []
+# Called with the new language code on the thread that called set_language().
+_listeners: Listeners[str] = Listeners()
 
 
 class CatalogError(Exception):
@@ -70,22 +72,12 @@ def set_language(lang: str) -> None:
     catalog(lang)  # validate before switching
     with _lock:
         _language = lang
-        listeners = list(_listeners)
-    for listener in listeners:
-        listener(lang)
+    _listeners.emit(lang)
 
 
 def on_language_changed(listener: Callable[[str], None]) -> Callable[[], None]:
     """Register ``listener``; returns a function that unregisters it."""
-    with _lock:
-        _listeners.append(listener)
-
-    def remove() -> None:
-        with _lock:
-            if listener in _listeners:
-                _listeners.remove(listener)
-
-    return remove
+    return _listeners.subscribe(listener)
 
 
 def tr(key: str, /, lang: str | None = None, **params: Any) -> str:

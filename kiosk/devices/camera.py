@@ -7,7 +7,8 @@ Port and adapters (DESIGN.md sections 2 and 9)::
     |                             where the driver supports them
     +-- FileSource                images, a folder of images, or a video file (tests, flatbed
                                   scanners, demos), paced like a camera
-    CameraDevice                  owns one FrameSource on its own thread; hands every frame
+    CameraDevice                  owns one FrameSource on its own thread (a DeviceOwner, the
+                                  same helper as the card reader's); hands every frame
                                   to a callback on that thread and reports CameraEvents;
                                   reopens with exponential backoff after an unplug
 
@@ -19,7 +20,6 @@ to disk.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from kiosk.devices.owner import DeviceOwner
 from kiosk.errors import EnvironmentFailure, KioskError
 
 #: Image files a :class:`FileSource` shows, in name order when given a folder.
@@ -255,29 +256,23 @@ class CameraDevice:
         self._on_event = on_event
         self._backoff = backoff
         self._max_backoff = max_backoff
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._owner = DeviceOwner("camera")
         self.frames = 0
 
     @property
     def running(self) -> bool:
         """True while the device thread runs."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._owner.running
 
     def start(self) -> None:
         """Start the device thread (no-op when running)."""
         if self.running:
             return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-        self._thread.start()
+        self._owner.start(self._run)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread and release the source; safe to call repeatedly."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        self._owner.stop(timeout)
 
     def _emit(self, kind: CameraEventKind, error: KioskError | None = None) -> None:
         self._on_event(CameraEvent(kind, error))
@@ -286,22 +281,23 @@ class CameraDevice:
         delay = self._backoff
         failed = False
         source = self._source
-        while not self._stop.is_set():
+        owner = self._owner
+        while not owner.stopping:
             try:
                 source.open()
             except CameraUnavailable as err:
                 failed = True
                 self._emit(CameraEventKind.UNAVAILABLE, err)
-                self._stop.wait(delay)
+                owner.wait(delay)
                 delay = min(delay * 2, self._max_backoff)
                 continue
             self._emit(CameraEventKind.REOPENED if failed else CameraEventKind.STARTED)
             try:
-                while not self._stop.is_set():
+                while not owner.stopping:
                     frame = source.read()
                     if frame is None:
                         self._emit(CameraEventKind.ENDED)
-                        self._stop.set()
+                        owner.stop()  # on the owner thread: only asks, never joins itself
                         break
                     delay = self._backoff  # healthy again
                     self.frames += 1
@@ -309,7 +305,7 @@ class CameraDevice:
             except CameraLost as err:
                 failed = True
                 self._emit(CameraEventKind.LOST, err)
-                self._stop.wait(delay)
+                owner.wait(delay)
                 delay = min(delay * 2, self._max_backoff)
             finally:
                 source.close()

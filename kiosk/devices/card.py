@@ -1,8 +1,9 @@
 """The PC/SC card reader adapter (pyscard), owned by one worker thread.
 
 DESIGN.md section 9 ("one thread owns the device"): every pyscard call in this module happens
-on the :class:`PcscCardReader` worker thread. Other threads submit jobs through a queue and
-get a :class:`concurrent.futures.Future`; the worker reports card insertion and removal to
+on the :class:`PcscCardReader` worker thread (a :class:`~kiosk.devices.owner.DeviceOwner`).
+Other threads submit jobs through it and get a :class:`concurrent.futures.Future`; the
+worker reports card insertion and removal to
 listeners as :class:`~kiosk.devices.ports.CardEvent` (it watches PC/SC with
 ``SCardGetStatusChange`` between jobs, so nobody polls the reader from the UI).
 
@@ -21,20 +22,20 @@ Reader quirks come from ``[reader] quirks`` in the configuration (see :data:`KNO
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from smartcard import scard
 
 from kiosk.config import ReaderConfig
+from kiosk.devices.owner import DeviceOwner
 from kiosk.devices.ports import CardChannel, CardEvent, CardEventKind, CardListener
 from kiosk.emrtd.errors import CardRemoved
 from kiosk.errors import EnvironmentFailure, InputError, KioskError
+from kiosk.events import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +259,6 @@ class _Session:
         return self._extended
 
 
-@dataclass
-class _Job:
-    run: Callable[[], Any]
-    future: Future[Any]
-
-
 class PcscCardReader:
     """The pyscard adapter: one worker thread owns the PC/SC context and every card handle.
 
@@ -291,11 +286,10 @@ class PcscCardReader:
         self._watch_ms = max(1, int(watch_interval_s * 1000))
         self._active_ms = max(1, int(active_interval_s * 1000))
         self._active_until = 0.0
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._listeners: list[CardListener] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._owner = DeviceOwner(name, DeviceClosed)
+        self._listeners: Listeners[CardEvent] = Listeners(
+            log=log, name="card event", describe=lambda event: event.kind.value
+        )
         self._started: Future[None] = Future()
         self._context: int | None = None
         # reader name -> last PC/SC event state; only touched on the device thread.
@@ -307,17 +301,24 @@ class PcscCardReader:
 
     # -- lifecycle (any thread) ---------------------------------------------------------
     def start(self) -> PcscCardReader:
-        """Start the device thread; raise :class:`PcscUnavailable` without pcscd."""
-        self._thread.start()
+        """Start the device thread; raise :class:`PcscUnavailable` without pcscd.
+
+        A reader starts once; after :meth:`close` make a new one.
+        """
+        if self._owner.started:
+            raise RuntimeError("a card reader starts only once")
+        self._owner.start(self._main)
         self._started.result()
         return self
 
     def close(self) -> None:
         """Stop the device thread (pending jobs fail with :class:`DeviceClosed`)."""
-        self._stopping.set()
-        self._jobs.put(None)
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=5)
+        self._owner.stop(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        """True while the device thread runs (between :meth:`start` and :meth:`close`)."""
+        return self._owner.running
 
     def __enter__(self) -> PcscCardReader:
         return self.start()
@@ -332,17 +333,10 @@ class PcscCardReader:
         Listeners must return quickly (hand over to their own thread, e.g. with a Qt signal).
         Cards already present are reported to a new listener as CARD_INSERTED.
         """
-        with self._lock:
-            self._listeners.append(listener)
-
-        def _remove() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
+        remove = self._listeners.subscribe(listener)
         # Tell the newcomer what is on the readers right now (on the device thread).
         self._call(lambda: self._replay_present(listener))
-        return _remove
+        return remove
 
     def readers(self) -> list[str]:
         """Return the reader names PC/SC knows now."""
@@ -361,12 +355,7 @@ class PcscCardReader:
         return self._call(lambda: self._pick_reader(reader) in self._present).result()
 
     def _call(self, fn: Callable[[], T]) -> Future[T]:
-        future: Future[T] = Future()
-        if self._stopping.is_set() or not self._thread.is_alive():
-            future.set_exception(DeviceClosed())
-            return future
-        self._jobs.put(_Job(fn, future))
-        return future
+        return self._owner.call(fn)
 
     # -- device thread ------------------------------------------------------------------
     def _main(self) -> None:
@@ -378,12 +367,13 @@ class PcscCardReader:
         self._started.set_result(None)
         try:
             self._refresh_readers(initial=True)
-            while not self._stopping.is_set():
-                self._drain_jobs()
-                if not self._stopping.is_set():
+            while not self._owner.stopping:
+                if self._owner.run_jobs():
+                    self._active_until = time.monotonic() + ACTIVE_PERIOD_S
+                if not self._owner.stopping:
                     self._watch()
         finally:
-            self._fail_pending()
+            # The owner fails the jobs still queued once this returns.
             if self._context is not None:
                 scard.SCardReleaseContext(self._context)
                 self._context = None
@@ -394,35 +384,6 @@ class PcscCardReader:
         if hresult != scard.SCARD_S_SUCCESS:
             raise pcsc_error(hresult, during="establish")
         return int(context)
-
-    def _drain_jobs(self) -> None:
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job is None:
-                return
-            self._run_job(job)
-            self._active_until = time.monotonic() + ACTIVE_PERIOD_S
-
-    @staticmethod
-    def _run_job(job: _Job) -> None:
-        if not job.future.set_running_or_notify_cancel():
-            return
-        try:
-            job.future.set_result(job.run())
-        except BaseException as exc:  # handed to the caller through the future
-            job.future.set_exception(exc)
-
-    def _fail_pending(self) -> None:
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job is not None and job.future.set_running_or_notify_cancel():
-                job.future.set_exception(DeviceClosed())
 
     def _context_or_raise(self) -> int:
         if self._context is None:
@@ -455,13 +416,7 @@ class PcscCardReader:
 
     def _emit(self, event: CardEvent) -> None:
         self._active_until = time.monotonic() + ACTIVE_PERIOD_S
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("card event listener failed", extra={"event": event.kind.value})
+        self._listeners.emit(event)
 
     def _replay_present(self, listener: CardListener) -> None:
         for reader, atr in self._present.items():
@@ -501,7 +456,7 @@ class PcscCardReader:
             if self._context is not None:
                 scard.SCardReleaseContext(self._context)
                 self._context = None
-            self._stopping.wait(1.0)
+            self._owner.wait(1.0)
             try:
                 self._context = self._establish()
                 self._refresh_readers()

@@ -24,20 +24,15 @@ import datetime as dt
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from asn1crypto import algos
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from kiosk.emrtd.errors import MalformedData
+from kiosk.emrtd.signature import SignatureUnsupported, verify_signature
 from kiosk.emrtd.sod import OID_LDS_SECURITY_OBJECT, Sod, hash_data, parse_sod
+from kiosk.emrtd.trust import TrustStore
 from kiosk.model import PassiveAuth
-
-if TYPE_CHECKING:
-    from kiosk.emrtd.trust import TrustStore
 
 # Reason keys (resources/i18n/<lang>/chip_lds.json).
 OK = "chip.pa.ok"
@@ -49,18 +44,6 @@ UNTRUSTED_SIGNER = "chip.pa.untrusted_signer"
 EXPIRED_SIGNER = "chip.pa.expired_signer"
 COUNTRY_MISMATCH = "chip.pa.country_mismatch"
 REVOKED_SIGNER = "chip.pa.revoked_signer"
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
-
-
-class SignatureUnsupported(Exception):
-    """The signature algorithm, hash or key type cannot be verified here."""
 
 
 @dataclass(frozen=True)
@@ -82,61 +65,6 @@ class PaResult:
     def valid(self) -> bool:
         """True only when every step passed."""
         return self.verdict is PassiveAuth.VALID
-
-
-def _hash(name: str) -> hashes.HashAlgorithm:
-    cls = _HASHES.get(name)
-    if cls is None:
-        raise SignatureUnsupported(name)
-    return cls()
-
-
-def verify_signature(
-    public_key: object,
-    signature: bytes,
-    signed_bytes: bytes,
-    algorithm_der: bytes,
-    digest_algorithm: str,
-) -> bool:
-    """Verify a CMS signature; True/False, or :class:`SignatureUnsupported`.
-
-    ``algorithm_der`` is the SignerInfo's signatureAlgorithm; when it names only the key
-    type (rsaEncryption, id-ecPublicKey) the SignerInfo's digestAlgorithm gives the hash.
-    """
-    try:
-        alg = algos.SignedDigestAlgorithm.load(algorithm_der)
-        kind = alg.signature_algo
-    except Exception as exc:
-        raise SignatureUnsupported("algorithm") from exc
-    try:
-        hash_name = alg.hash_algo
-    except Exception:
-        hash_name = digest_algorithm
-    try:
-        if kind == "rsassa_pkcs1v15" and isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, signed_bytes, padding.PKCS1v15(), _hash(hash_name))
-        elif kind == "rsassa_pss" and isinstance(public_key, rsa.RSAPublicKey):
-            params = alg["parameters"]
-            pss_hash = params["hash_algorithm"]["algorithm"].native
-            mgf_hash = params["mask_gen_algorithm"]["parameters"]["algorithm"].native
-            salt = int(params["salt_length"].native)
-            public_key.verify(
-                signature,
-                signed_bytes,
-                padding.PSS(mgf=padding.MGF1(_hash(mgf_hash)), salt_length=salt),
-                _hash(pss_hash),
-            )
-        elif kind == "ecdsa" and isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature, signed_bytes, ec.ECDSA(_hash(hash_name)))
-        else:
-            raise SignatureUnsupported(kind)
-    except InvalidSignature:
-        return False
-    except UnsupportedAlgorithm as exc:
-        raise SignatureUnsupported("hash") from exc
-    except (ValueError, KeyError, TypeError):
-        return False
-    return True
 
 
 def _public_key(cert: x509.Certificate) -> object:

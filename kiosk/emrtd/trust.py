@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives import serialization
 
 from kiosk.config import Config
 from kiosk.emrtd.errors import MalformedData
+from kiosk.emrtd.signature import SignatureUnsupported, verify_signature
+from kiosk.emrtd.sod import hash_data
 from kiosk.errors import InputError, SecurityFailure
 from kiosk.paths import resource
 
@@ -199,9 +201,6 @@ def parse_master_list(data: bytes, trust: TrustStore | None = None) -> MasterLis
     CSCA in the list itself or in ``trust``. Raises :class:`TrustImportError` when the data
     is no master list and :class:`MasterListSignatureError` when it does not verify.
     """
-    from kiosk.emrtd.pa import SignatureUnsupported, verify_signature
-    from kiosk.emrtd.sod import hash_data
-
     try:
         info = cms.ContentInfo.load(data, strict=True)
         info.native  # noqa: B018 - parse everything now

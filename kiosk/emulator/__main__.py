@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import threading
     from pathlib import Path
 
-    from kiosk.emulator.profile import load_profile
+    from kiosk.emulator.profiles import load_profile
     from kiosk.emulator.server import run_emulator
 
     args = build_parser().parse_args(argv)

@@ -4,6 +4,9 @@ A profile is plain data, so it can be written to a directory and loaded again
 (``python -m kiosk.emulator --profile DIR``): ``profile.json`` with the settings and every
 file as ``mf/<FID>.bin`` / ``app/<FID>.bin``. Everything in it is TEST ONLY material made by
 :mod:`kiosk.emulator.factory`.
+
+It knows nothing of the chip's behaviour: :func:`kiosk.emulator.security.build_chip` turns a
+profile into a chip, and :func:`kiosk.emulator.profiles.load_profile` finds one by name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.emulator.chip import EDL_AID, EMRTD_AID, Application, Chip
+from kiosk.emulator.chip import EDL_AID, EMRTD_AID
 
 # A contactless ATR as PC/SC part 3 builds it for an ISO 14443-4 card: TD1/TD2 announce
 # T=0 then T=1, followed by the historical bytes and the check byte TCK (XOR of T0..last).
@@ -81,19 +84,6 @@ class ChipProfile:
         """Return a copy with some fields replaced (for faulty variants)."""
         return replace(self, **changes)
 
-    def build_chip(self) -> Chip:
-        """Create a fresh chip in its power-on state serving this profile."""
-        from kiosk.emulator.security import build_access_handler
-
-        return Chip(
-            atr=atr_for(self.extended_length),
-            extended_length=self.extended_length,
-            mf_files=self.mf_files,
-            applications=[Application(self.aid, self.files, protected=self.protected)],
-            access=build_access_handler(self),
-            card_access_sw=self.card_access_sw,
-        )
-
     # --- directory form -----------------------------------------------------------------
     def save(self, folder: Path) -> Path:
         """Write the profile to ``folder`` (created); returns it."""
@@ -156,18 +146,3 @@ class ChipProfile:
             delay_s=float(meta.get("delay_s", 0.0)),
             card_access_sw=meta.get("card_access_sw"),
         )
-
-
-def load_profile(profile: object) -> ChipProfile:
-    """Resolve a profile given as a :class:`ChipProfile`, a registered name or a directory."""
-    if isinstance(profile, ChipProfile):
-        return profile
-    if isinstance(profile, Path) or (isinstance(profile, str) and "/" in profile):
-        return ChipProfile.load(Path(profile))
-    if isinstance(profile, str):
-        from kiosk.emulator.profiles import get_profile
-
-        if Path(profile).is_dir():
-            return ChipProfile.load(Path(profile))
-        return get_profile(profile)
-    raise TypeError(f"not a profile: {type(profile).__name__}")

@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -349,9 +350,7 @@ def bad_sod_signature() -> ChipProfile:
 
 def unknown_csca() -> ChipProfile:
     """Passport signed by a DS whose CSCA is not in the trust store."""
-    return _passport_2024_profile(
-        "unknown_csca", "passport from an unknown CSCA", "unknown_csca"
-    )
+    return _passport_2024_profile("unknown_csca", "passport from an unknown CSCA", "unknown_csca")
 
 
 def expired_ds() -> ChipProfile:
@@ -479,3 +478,16 @@ def get_profile(name: str) -> ChipProfile:
         return PROFILES[name]()
     except KeyError:
         raise KeyError(f"unknown emulator profile {name!r}; known: {', '.join(PROFILES)}") from None
+
+
+def load_profile(profile: object) -> ChipProfile:
+    """Resolve a profile given as a :class:`ChipProfile`, a registered name or a directory."""
+    if isinstance(profile, ChipProfile):
+        return profile
+    if isinstance(profile, Path) or (isinstance(profile, str) and "/" in profile):
+        return ChipProfile.load(Path(profile))
+    if isinstance(profile, str):
+        if Path(profile).is_dir():
+            return ChipProfile.load(Path(profile))
+        return get_profile(profile)
+    raise TypeError(f"not a profile: {type(profile).__name__}")

@@ -3,14 +3,14 @@
 The cryptography lives in :mod:`kiosk.emrtd` (the protocol engineer's chip-side classes:
 ``bac.ChipBac``, ``pace.ChipPace``, ``sm.SecureMessaging(role=CHIP)``, ...); this module only
 routes the chip's commands to them, opens the secure channel when access control succeeds,
-and enforces the profile's rules (a PACE-only chip refuses BAC).
+and enforces the profile's rules (a PACE-only chip refuses BAC). :func:`build_chip` puts a
+profile's files and these handlers together into a chip.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec as crypto_ec
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -26,13 +26,12 @@ from kiosk.emulator.chip import (
     SW_OK,
     SW_SECURITY_NOT_SATISFIED,
     SW_WRONG_P1P2,
+    Application,
     Chip,
     Command,
     Response,
 )
-
-if TYPE_CHECKING:
-    from kiosk.emulator.profile import ChipProfile
+from kiosk.emulator.profile import ChipProfile, atr_for
 
 log = logging.getLogger(__name__)
 
@@ -253,4 +252,22 @@ def build_access_handler(profile: ChipProfile) -> ChipSecurity | None:
     return ChipSecurity(profile)
 
 
-__all__ = ["ChipSecurity", "SmChannel", "access_seed_string", "build_access_handler"]
+def build_chip(profile: ChipProfile) -> Chip:
+    """Create a fresh chip in its power-on state serving ``profile``."""
+    return Chip(
+        atr=atr_for(profile.extended_length),
+        extended_length=profile.extended_length,
+        mf_files=profile.mf_files,
+        applications=[Application(profile.aid, profile.files, protected=profile.protected)],
+        access=build_access_handler(profile),
+        card_access_sw=profile.card_access_sw,
+    )
+
+
+__all__ = [
+    "ChipSecurity",
+    "SmChannel",
+    "access_seed_string",
+    "build_access_handler",
+    "build_chip",
+]

@@ -42,7 +42,8 @@ class Emulator:
         on_apdu: Callable[[bytes, bytes], None] | None = None,
         connect_timeout_s: float = 10.0,
     ) -> None:
-        from kiosk.emulator.profile import ChipProfile, load_profile
+        from kiosk.emulator.profile import ChipProfile
+        from kiosk.emulator.profiles import load_profile
 
         self.host = host
         self.port = port
@@ -121,6 +122,8 @@ class Emulator:
             self._on_apdu(command, response)
 
     def _run(self) -> None:
+        from kiosk.emulator.security import build_chip
+
         try:
             while not self._stop.is_set():
                 try:
@@ -131,7 +134,7 @@ class Emulator:
                     return
                 session = VpcdSession(
                     sock,
-                    self.profile.build_chip(),
+                    build_chip(self.profile),
                     remove_after=self._remove_after,
                     delay_s=self._delay_s,
                     on_apdu=self._count,

@@ -28,6 +28,7 @@ from datetime import date
 from enum import StrEnum
 
 from kiosk.errors import InputError, KioskError
+from kiosk.events import Listeners
 from kiosk.flow.evidence import WidEvidence, compare_evidence
 from kiosk.model import Employee, Enrollment, RegistrationStatus
 from kiosk.mrz.compare import MrzComparison
@@ -261,17 +262,15 @@ class Wizard:
         self.state = FlowState(today=today)
         self.current = Step.SIGN_IN
         self._stack: list[Step] = []
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Wizard] = Listeners()
 
     # -- observation ------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(wizard)`` after every change; returns an unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.subscribe(listener)
 
     def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener(self)
+        self._listeners.emit(self)
 
     def notify(self) -> None:
         """Tell listeners the state changed without a transition (e.g. evidence read)."""

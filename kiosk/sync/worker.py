@@ -2,7 +2,8 @@
 
 One thread owns the delivery loop. It authenticates with the kiosk's *device* token (never a
 beheerder session), so queued work syncs with nobody signed in. What it does with each
-portal answer (the error tree in :mod:`kiosk.sync.api`)::
+portal answer (the error tree in :mod:`kiosk.sync.api`; :func:`classify` is the one place
+that decides, for deliveries, enrollment polls and the code pool alike)::
 
     201/200                 done; RegistrationDelivered
     PortalRejected          permanent (400, 404, 409, 410, 422): the item is dead, kept with
@@ -30,9 +31,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from kiosk.errors import KioskError, StorageFailure
+from kiosk.events import Listeners
 from kiosk.model import RegistrationStatus
 from kiosk.store import Store, utc_now
 from kiosk.sync.api import (
@@ -118,6 +121,56 @@ class SyncReport:
         }
 
 
+class QueueAction(StrEnum):
+    """What the queue does after a portal error (DESIGN.md section 6)."""
+
+    DEAD = "dead"  # permanent: keep the item with its reason; only a person retries it
+    PAUSE = "pause"  # the kiosk's credential is refused: hold the whole queue
+    RETRY = "retry"  # transient: try again after backoff with jitter (Retry-After honoured)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalOutcome:
+    """A portal error classified: the action, and what the worker records about it.
+
+    ``answered`` says whether the portal itself answered (it is online, if unhappy);
+    ``status`` is the HTTP status when there was one; ``retry_after`` the portal's
+    Retry-After in seconds.
+    """
+
+    action: QueueAction
+    message_key: str
+    answered: bool
+    status: int | None = None
+    retry_after: float | None = None
+
+
+#: The portal errors :func:`classify` knows; catch exactly these around a portal call.
+PORTAL_ERRORS = (PortalRejected, PortalAuthError, PortalBusy, PortalUnreachable, PortalError)
+
+
+def classify(exc: KioskError) -> PortalOutcome:
+    """Map a portal error to the queue's action (DESIGN.md section 6).
+
+    :class:`PortalRejected` (400, 404, 409, 410, 422) -> DEAD; :class:`PortalAuthError`
+    (401, 403) -> PAUSE; :class:`PortalBusy` (408, 425, 429, 5xx) and
+    :class:`PortalUnreachable` (connect error, timeout, reset) -> RETRY. A
+    :class:`PortalError` (an answer outside the contract) is retried too: the next portal
+    release may well answer properly, and dropping a registration is never an option. Any
+    other error is not the portal's and raises ``TypeError`` (a bug in the caller).
+    """
+    if isinstance(exc, PortalRejected):
+        return PortalOutcome(QueueAction.DEAD, exc.message_key, True, exc.status)
+    if isinstance(exc, PortalAuthError):
+        return PortalOutcome(QueueAction.PAUSE, exc.message_key, True, exc.status)
+    if isinstance(exc, PortalBusy):
+        return PortalOutcome(QueueAction.RETRY, exc.message_key, True, exc.status, exc.retry_after)
+    if isinstance(exc, (PortalUnreachable, PortalError)):
+        # Unreachable and contract breaches do not count as the portal being online.
+        return PortalOutcome(QueueAction.RETRY, exc.message_key, False)
+    raise TypeError(f"not a portal error: {type(exc).__name__}")
+
+
 @dataclass(slots=True)
 class _Watch:
     next_at: datetime
@@ -160,7 +213,7 @@ class SyncWorker:
         self._max_idle_s = max_idle_s
 
         self._lock = threading.RLock()
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[SyncEvent] = Listeners(log=log, name="sync")
         self._watches: dict[uuid.UUID, _Watch] = {}
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -174,26 +227,15 @@ class SyncWorker:
     # ------------------------------------------------------------------ listeners
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(event)`` from the worker thread; returns an unsubscribe function."""
-        with self._lock:
-            self._listeners.append(listener)
+        """Call ``listener(event)`` from the worker thread; returns an unsubscribe function.
 
-        def remove() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
+        A listener that raises is logged and the others still get the event: a broken
+        listener must not stop deliveries.
+        """
+        return self._listeners.subscribe(listener)
 
     def _emit(self, event: SyncEvent) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(event)
-            except Exception:
-                # A broken listener must not stop deliveries.
-                log.exception("sync listener failed", extra={"event": type(event).__name__})
+        self._listeners.emit(event)
 
     def queue_state(self) -> QueueChanged:
         """The current counts, pause and online state (what :class:`QueueChanged` carries)."""
@@ -358,24 +400,27 @@ class SyncWorker:
             self._emit_queue()
             try:
                 state = self._portal.put_registration(token, registration)
-            except PortalRejected as exc:
-                self._online = True
-                self._store.mark_dead(rid, exc.message_key, exc.status)
-                report.dead.append(rid)
-                log.warning("registration rejected", extra={"registration_id": str(rid),
-                                                            "status": exc.status})
-                self._emit(RegistrationFailed(rid, exc.message_key, permanent=True))
-                continue
-            except PortalAuthError as exc:
-                self._online = True
-                self._store.release(rid)
-                self._store.pause(exc.message_key, exc.status)
-                log.warning("device credential refused; queue paused",
-                            extra={"status": exc.status})
-                self._emit(RegistrationFailed(rid, exc.message_key, permanent=False))
-                return
-            except (PortalUnreachable, PortalBusy, PortalError) as exc:
-                self._transient(rid, exc, report)
+            except PORTAL_ERRORS as exc:
+                outcome = classify(exc)
+                self._online = outcome.answered
+                if outcome.action is QueueAction.DEAD:
+                    self._store.mark_dead(rid, outcome.message_key, outcome.status)
+                    report.dead.append(rid)
+                    log.warning(
+                        "registration rejected",
+                        extra={"registration_id": str(rid), "status": outcome.status},
+                    )
+                    self._emit(RegistrationFailed(rid, outcome.message_key, permanent=True))
+                    continue
+                if outcome.action is QueueAction.PAUSE:
+                    self._store.release(rid)
+                    self._store.pause(outcome.message_key, outcome.status)
+                    log.warning(
+                        "device credential refused; queue paused", extra={"status": outcome.status}
+                    )
+                    self._emit(RegistrationFailed(rid, outcome.message_key, permanent=False))
+                    return
+                self._transient(rid, outcome, report)
                 return
             self._online = True
             with self._lock:
@@ -386,26 +431,25 @@ class SyncWorker:
             log.info("registration delivered", extra={"registration_id": str(rid)})
             self._emit(RegistrationDelivered(rid, state))
 
-    def _transient(self, rid: uuid.UUID, exc: KioskError, report: SyncReport) -> None:
-        retry_after = exc.retry_after if isinstance(exc, PortalBusy) else None
-        status = exc.status if isinstance(exc, PortalBusy) else None
-        # Busy means the portal answered; unreachable and contract breaches do not count.
-        self._online = isinstance(exc, PortalBusy)
+    def _transient(self, rid: uuid.UUID, outcome: PortalOutcome, report: SyncReport) -> None:
         with self._lock:
             self._failures += 1
             failures = self._failures
         now = self._clock()
-        delay = timedelta(seconds=self._backoff.delay(failures, self._rng, retry_after))
+        delay = timedelta(seconds=self._backoff.delay(failures, self._rng, outcome.retry_after))
         with self._lock:
             self._hold_until = now + delay
-        self._store.mark_retry(rid, now + delay, exc.message_key, status)
+        self._store.mark_retry(rid, now + delay, outcome.message_key, outcome.status)
         report.retry.append(rid)
         log.info(
             "delivery postponed",
-            extra={"registration_id": str(rid), "error": exc.message_key,
-                   "delay_s": round(delay.total_seconds(), 3)},
+            extra={
+                "registration_id": str(rid),
+                "error": outcome.message_key,
+                "delay_s": round(delay.total_seconds(), 3),
+            },
         )
-        self._emit(RegistrationFailed(rid, exc.message_key, permanent=False))
+        self._emit(RegistrationFailed(rid, outcome.message_key, permanent=False))
 
     # ------------------------------------------------------------------ enrollment following
 
@@ -449,17 +493,17 @@ class SyncWorker:
                 continue
             try:
                 state = self._portal.get_registration(token, rid)
-            except PortalRejected as exc:
-                self.unwatch(rid)
-                self._emit(RegistrationFailed(rid, exc.message_key, permanent=True))
-                continue
-            except PortalAuthError as exc:
-                self._store.pause(exc.message_key, exc.status)
-                self._emit_queue()
-                return
-            except (PortalUnreachable, PortalBusy, PortalError) as exc:
-                self._online = isinstance(exc, PortalBusy)
-                retry_after = exc.retry_after if isinstance(exc, PortalBusy) else None
+            except PORTAL_ERRORS as exc:
+                outcome = classify(exc)
+                self._online = outcome.answered
+                if outcome.action is QueueAction.DEAD:
+                    self.unwatch(rid)
+                    self._emit(RegistrationFailed(rid, outcome.message_key, permanent=True))
+                    continue
+                if outcome.action is QueueAction.PAUSE:
+                    self._store.pause(outcome.message_key, outcome.status)
+                    self._emit_queue()
+                    return
                 with self._lock:
                     watch = self._watches.get(rid)
                     if watch is None:
@@ -467,7 +511,8 @@ class SyncWorker:
                     watch.failures += 1
                     failures = watch.failures
                 delay = max(
-                    self.poll_interval_s, self._backoff.delay(failures, self._rng, retry_after)
+                    self.poll_interval_s,
+                    self._backoff.delay(failures, self._rng, outcome.retry_after),
                 )
                 self._reschedule(rid, now + timedelta(seconds=delay))
                 continue
@@ -515,15 +560,15 @@ class SyncWorker:
             added = self._pool.refill()
             self._online = True
             return added
-        except PortalAuthError as exc:
-            self._online = True
-            self._store.pause(exc.message_key, exc.status)
-        except PortalRejected as exc:
-            self._online = True
-            log.warning("code pool refused", extra={"error": exc.message_key})
-        except (PortalUnreachable, PortalBusy, PortalError) as exc:
-            self._online = isinstance(exc, PortalBusy)
-            log.info("code pool not refilled", extra={"error": exc.message_key})
+        except PORTAL_ERRORS as exc:
+            outcome = classify(exc)
+            self._online = outcome.answered
+            if outcome.action is QueueAction.PAUSE:
+                self._store.pause(outcome.message_key, outcome.status)
+            elif outcome.action is QueueAction.DEAD:
+                log.warning("code pool refused", extra={"error": outcome.message_key})
+            else:  # the next refill interval is the retry
+                log.info("code pool not refilled", extra={"error": outcome.message_key})
         except StorageFailure as exc:
             log.error("code pool not stored", extra={"error": exc.message_key})
         finally:

@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from kiosk.emrtd import pa
+from kiosk.emrtd import pa, signature
 from kiosk.emrtd.lds import data_group_files
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator import factory as f
@@ -147,8 +147,8 @@ def test_naive_clock_is_a_programming_error(trust: TrustStore) -> None:
 
 
 def test_unverifiable_signature_algorithm_is_untrusted_not_valid() -> None:
-    with pytest.raises(pa.SignatureUnsupported):
-        pa.verify_signature(
+    with pytest.raises(signature.SignatureUnsupported):
+        signature.verify_signature(
             object(),
             b"",
             b"",

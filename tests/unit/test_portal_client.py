@@ -75,8 +75,10 @@ def test_transport_failures_are_unreachable(exc: Exception):
     def handler(request: httpx.Request) -> httpx.Response:
         raise exc
 
-    with client_for(handler) as client, pytest.raises(PortalUnreachable):
-        client.get_registration("t", REG_ID)
+    with client_for(handler) as client:
+        with pytest.raises(PortalUnreachable):
+            client.get_registration("t", REG_ID)
+        # Outside the raises block, or it would never run: health() reports, never raises.
         assert client.health() is False
 
 

@@ -15,6 +15,7 @@ from kiosk.emrtd.errors import UnsupportedProtocol, WrongAccessKey
 from kiosk.emrtd.reader import ReadStep, read_document
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.profiles import CARD_ACCESS_QUIRKS, get_profile
+from kiosk.emulator.security import build_chip
 from kiosk.model import ChipAccess, CloneCheck, PassiveAuth
 from kiosk.mrz import AccessKey, parse_mrz
 
@@ -27,7 +28,7 @@ def trust():
 
 
 def chip_transport(profile):
-    chip = profile.build_chip()
+    chip = build_chip(profile)
     chip.power_on()
     sent: list[bytes] = []
 

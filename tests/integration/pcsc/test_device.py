@@ -216,7 +216,7 @@ def test_close_fails_later_jobs(pcsc_stack):
     with pytest.raises(DeviceClosed):
         device.readers()
     time.sleep(0)  # nothing left running: the thread has ended
-    assert not device._thread.is_alive()
+    assert not device.running
 
 
 def test_call_runs_on_the_device_thread_without_a_card(card_reader):

@@ -65,17 +65,24 @@ def test_large_le_uses_extended_length_so_the_protected_response_fits():
 
 
 def test_response_without_status_object_is_refused():
-    terminal, chip = pair(CipherAlg.AES128)
+    terminal, _ = pair(CipherAlg.AES128)
     terminal.protect_command(CommandApdu(0, 0xB0, 0, 0, le=4), extended=False)
-    chip.ssc = terminal.ssc + 1
-    encrypted = crypto.encrypt(
-        CipherAlg.AES128,
-        chip.ks_enc,
-        crypto.pad(b"data", 16),
-        chip._iv(chip.ssc.to_bytes(16, "big")),
-    )
+    # Build, straight from ICAO 9303-11, a response the terminal would otherwise accept:
+    # DO'87' encrypted under IV = E(KSEnc, SSC) (9.8.7.1) and a valid CMAC-8 over
+    # SSC || DO'87', padded (9.8.7.2, 9.8.4), but without DO'99' (the status word).
+    ks_enc, ks_mac = KEYS[CipherAlg.AES128]
+    ssc = (terminal.ssc + 1).to_bytes(16, "big")  # the response's SSC (9.8.2)
+    iv = crypto.aes_ecb_block(ks_enc, ssc)
+    encrypted = crypto.encrypt(CipherAlg.AES128, ks_enc, crypto.pad(b"data", 16), iv)
     do87 = tlv.encode(0x87, b"\x01" + encrypted)
-    mac = chip._mac(chip.ssc.to_bytes(16, "big"), do87)
+    mac = crypto.mac(CipherAlg.AES128, ks_mac, crypto.pad(ssc + do87, 16), padded=True)
+    with_sw = do87 + tlv.encode(0x99, b"\x90\x00")
+    mac_with_sw = crypto.mac(CipherAlg.AES128, ks_mac, crypto.pad(ssc + with_sw, 16), padded=True)
+    # The same construction with DO'99' is accepted, so the refusal below is about DO'99'.
+    control, _ = pair(CipherAlg.AES128)
+    control.ssc = terminal.ssc
+    accepted = control.unprotect_response(with_sw + tlv.encode(0x8E, mac_with_sw) + b"\x90\x00")
+    assert accepted == ResponseApdu(b"data", 0x9000)
     with pytest.raises(SecureMessagingError):
         terminal.unprotect_response(do87 + tlv.encode(0x8E, mac) + b"\x90\x00")
 

@@ -16,6 +16,7 @@ from kiosk.emrtd.pa import passive_authentication
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.profile import ChipProfile
 from kiosk.emulator.profiles import get_profile
+from kiosk.emulator.security import build_chip
 from kiosk.model import PassiveAuth
 from kiosk.mrz.parser import parse_mrz
 
@@ -24,7 +25,7 @@ NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
 
 class Counter:
     def __init__(self, profile: ChipProfile) -> None:
-        self.chip = profile.build_chip()
+        self.chip = build_chip(profile)
         self.count = 0
 
     def __call__(self, apdu: bytes) -> bytes:
@@ -133,7 +134,7 @@ def test_hostile_security_commands_only_get_status_words(
     ins: int, p1p2: tuple[int, int], data: bytes
 ) -> None:
     profile = get_profile("nl_id_card_2019")
-    chip = profile.build_chip()
+    chip = build_chip(profile)
     # Half the time behind BAC, so the commands go through secure messaging too.
     transport = Counter(profile)
     transport.chip = chip

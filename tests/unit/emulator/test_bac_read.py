@@ -13,6 +13,7 @@ from kiosk.emrtd.pa import passive_authentication
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
 from kiosk.emulator.chip import EDL_AID, EMRTD_AID
 from kiosk.emulator.profiles import get_profile
+from kiosk.emulator.security import build_chip
 from kiosk.model import PassiveAuth
 from kiosk.mrz.build import format_td1
 from tests.unit.emulator.helpers import Terminal
@@ -23,7 +24,7 @@ NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
 @pytest.mark.parametrize("extended", [True, False])
 def test_bac_read_of_the_id_card_gives_the_files_and_a_valid_pa(extended: bool) -> None:
     profile = get_profile("nl_id_card_2019")
-    terminal = Terminal(profile.build_chip().transmit, extended=extended)
+    terminal = Terminal(build_chip(profile).transmit, extended=extended)
     assert terminal.select_application(EMRTD_AID).sw == 0x9000
     # Before access control the data groups are closed.
     assert terminal.plain(CommandApdu(0, 0xA4, 0x02, 0x0C, b"\x01\x01")).sw == 0x6982
@@ -45,7 +46,7 @@ def test_bac_read_of_the_id_card_gives_the_files_and_a_valid_pa(extended: bool) 
 
 def test_wrong_mrz_is_refused_and_opens_nothing() -> None:
     profile = get_profile("nl_id_card_2019")
-    terminal = Terminal(profile.build_chip().transmit)
+    terminal = Terminal(build_chip(profile).transmit)
     terminal.select_application(EMRTD_AID)
     wrong = format_td1(
         surname="X",
@@ -62,7 +63,7 @@ def test_wrong_mrz_is_refused_and_opens_nothing() -> None:
 
 def test_pace_only_passport_refuses_bac() -> None:
     profile = get_profile("nl_passport_2024")
-    terminal = Terminal(profile.build_chip().transmit)
+    terminal = Terminal(build_chip(profile).transmit)
     terminal.select_application(EMRTD_AID)
     # A challenge is given (AA terminals ask for one), but BAC itself is refused.
     assert terminal.plain(CommandApdu(0, 0x84, 0, 0, le=8)).sw == 0x9000
@@ -76,7 +77,7 @@ def test_pace_only_passport_refuses_bac() -> None:
 
 def test_plain_command_during_secure_messaging_closes_the_session() -> None:
     profile = get_profile("legacy_bac_passport")
-    terminal = Terminal(profile.build_chip().transmit, extended=False)
+    terminal = Terminal(build_chip(profile).transmit, extended=False)
     terminal.select_application(EMRTD_AID)
     terminal.bac(profile.mrz)
     assert terminal.read_file(0x0101) == profile.files[0x0101]
@@ -85,7 +86,7 @@ def test_plain_command_during_secure_messaging_closes_the_session() -> None:
 
 def test_tampered_mac_is_rejected_with_6988() -> None:
     profile = get_profile("legacy_bac_passport")
-    terminal = Terminal(profile.build_chip().transmit, extended=False)
+    terminal = Terminal(build_chip(profile).transmit, extended=False)
     terminal.select_application(EMRTD_AID)
     terminal.bac(profile.mrz)
     assert terminal.sm is not None
@@ -98,7 +99,7 @@ def test_tampered_mac_is_rejected_with_6988() -> None:
 
 def test_driving_licence_opens_with_bap() -> None:
     profile = get_profile("nl_driving_licence")
-    terminal = Terminal(profile.build_chip().transmit)
+    terminal = Terminal(build_chip(profile).transmit)
     assert terminal.select_application(EMRTD_AID).sw == 0x6A82
     assert terminal.select_application(EDL_AID).sw == 0x9000
     terminal.bac(profile.mrz)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.emulator.profile import ChipProfile, load_profile
-from kiosk.emulator.profiles import PROFILES, get_profile
+from kiosk.emulator.profile import ChipProfile
+from kiosk.emulator.profiles import PROFILES, get_profile, load_profile
+from kiosk.emulator.security import build_chip
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +24,7 @@ def test_profile_directory_round_trip(tmp_path: Path) -> None:
     loaded = load_profile(str(folder))
     assert loaded == original
     assert "TEST ONLY" in (folder / "profile.json").read_text()
-    assert ChipProfile.load(folder).build_chip().atr == original.build_chip().atr
+    assert build_chip(ChipProfile.load(folder)).atr == build_chip(original).atr
 
 
 def test_every_named_profile_builds() -> None:

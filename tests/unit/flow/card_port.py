@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from kiosk.devices.ports import CardEvent, CardEventKind, CardListener
 from kiosk.emrtd.errors import CardRemoved
 from kiosk.emulator.profiles import get_profile
+from kiosk.emulator.security import build_chip
 
 T = TypeVar("T")
 READER = "Emulated reader 00"
@@ -23,7 +24,7 @@ class EmulatedChannel:
 
     def __init__(self, profile_name: str) -> None:
         profile = get_profile(profile_name)
-        self._chip = profile.build_chip()
+        self._chip = build_chip(profile)
         self._chip.power_on()
         self.extended_length = profile.extended_length
         self.reader = READER
