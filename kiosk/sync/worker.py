@@ -302,7 +302,7 @@ class SyncWorker:
             self._wakeup.clear()
             try:
                 self.step()
-                timeout = self._seconds_until_next()
+                timeout = self.seconds_until_next()
             except Exception:
                 # A bug or a storage failure: log the type only, try again later.
                 log.exception("sync step failed")
@@ -350,7 +350,23 @@ class SyncWorker:
         self._emit_queue()
         return self._online
 
-    def _seconds_until_next(self) -> float:
+    @property
+    def hold_until(self) -> datetime | None:
+        """When the back-off after a failed delivery ends (None: not holding back). The
+        desk shows it next to a waiting queue; ``deliver_due(force=True)`` ignores it."""
+        with self._lock:
+            return self._hold_until
+
+    def next_poll_at(self, registration_id: uuid.UUID) -> datetime | None:
+        """When the enrollment status of a watched registration is asked next (None when
+        it is not watched); grows with back-off while the portal fails."""
+        with self._lock:
+            watch = self._watches.get(registration_id)
+            return watch.next_at if watch is not None else None
+
+    def seconds_until_next(self) -> float:
+        """How long the worker thread sleeps before its next delivery or poll is due
+        (capped at the idle maximum; 0 when something is due now)."""
         now = self._clock()
         candidates: list[datetime] = []
         if self._store.paused() is None:

@@ -202,7 +202,7 @@ def test_consecutive_failures_grow_the_hold_up_to_the_cap(store, portal, clock):
         portal.fail_next(PortalUnreachable())
         start = clock()
         worker.deliver_due(force=True)
-        hold = (worker._hold_until - start).total_seconds()
+        hold = (worker.hold_until - start).total_seconds()
         ceilings.append(hold)
         clock.advance(hold + 0.01)
     assert all(0 <= h <= 60 for h in ceilings)
@@ -260,7 +260,7 @@ def test_watch_backs_off_on_errors_and_can_be_unwatched(store, portal, clock):
     for _ in range(6):
         portal.fail_next(PortalUnreachable())
         worker.poll_watches()
-        next_at = worker._watches[rid].next_at
+        next_at = worker.next_poll_at(rid)
         times.append((next_at - clock()).total_seconds())
         clock.advance(times[-1])
     assert all(t >= 5 for t in times)
@@ -369,5 +369,5 @@ def test_a_paused_queue_with_a_watch_does_not_spin(store, portal, clock):
     worker.watch(registration.registration_id)
     store.pause("portal.error.auth", 401)
     worker.step()
-    assert worker._seconds_until_next() == pytest.approx(5)
+    assert worker.seconds_until_next() == pytest.approx(5)
     assert not [c for c in portal.calls if c[0] == "get"]
