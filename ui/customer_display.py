@@ -57,8 +57,7 @@ _SIZES = {
 def scaled_stylesheet(factor: float) -> str:
     """Font sizes of the customer display's labels multiplied by ``factor``."""
     rules = [
-        f"QLabel#{name} {{ font-size: {round(size * factor)}px; }}"
-        for name, size in _SIZES.items()
+        f"QLabel#{name} {{ font-size: {round(size * factor)}px; }}" for name, size in _SIZES.items()
     ]
     badge = round(44 * factor)
     rules.append(

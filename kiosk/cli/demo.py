@@ -161,7 +161,10 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
         store.set_device_credential(client.enroll_kiosk(session.access_token, "demo-balie"))
         pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
         worker = SyncWorker(
-            store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s,
+            store,
+            client,
+            store.device_token,
+            poll_interval_s=config.portal.poll_interval_s,
             pool=pool,
         )
 

@@ -91,11 +91,22 @@ def run_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    print(tr("queue.cli.counts", pending=data["pending"], in_flight=data["in_flight"],
-             done=data["done"], dead=data["dead"]))
+    print(
+        tr(
+            "queue.cli.counts",
+            pending=data["pending"],
+            in_flight=data["in_flight"],
+            done=data["done"],
+            dead=data["dead"],
+        )
+    )
     if data["paused"]:
-        print(tr("queue.cli.paused", reason=tr(data["paused"]["reason"],
-                                               status=data["paused"]["status"])))
+        print(
+            tr(
+                "queue.cli.paused",
+                reason=tr(data["paused"]["reason"], status=data["paused"]["status"]),
+            )
+        )
     print(tr("queue.cli.offline_codes", count=data["offline_codes"]))
     if data["kiosk_id"] is None:
         print(tr("sync.error.no_credential"))
@@ -109,8 +120,9 @@ def dead_json(store: Store) -> list[dict[str, Any]]:
     rows = []
     for item in store.items(OutboxState.DEAD):
         entry = item.to_json()
-        entry["reason"] = tr(item.last_error or "error.unexpected",
-                             status=item.last_status, reason="")
+        entry["reason"] = tr(
+            item.last_error or "error.unexpected", status=item.last_status, reason=""
+        )
         entry["document_number"] = store.masked_document_number(item.registration_id)
         rows.append(entry)
     return rows
@@ -129,8 +141,15 @@ def run_dead(args: argparse.Namespace) -> int:
     if not rows:
         print(tr("queue.cli.no_dead"))
     for row in rows:
-        print(tr("queue.cli.dead_line", id=row["registration_id"], created=row["created_at"],
-                 document=row["document_number"], reason=row["reason"]))
+        print(
+            tr(
+                "queue.cli.dead_line",
+                id=row["registration_id"],
+                created=row["created_at"],
+                document=row["document_number"],
+                reason=row["reason"],
+            )
+        )
     return 0
 
 

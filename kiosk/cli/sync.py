@@ -74,8 +74,16 @@ def run_once(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print(tr("sync.cli.summary", delivered=len(report.delivered), retry=len(report.retry),
-                 dead=len(report.dead), pending=counts.pending, purged=purged))
+        print(
+            tr(
+                "sync.cli.summary",
+                delivered=len(report.delivered),
+                retry=len(report.retry),
+                dead=len(report.dead),
+                pending=counts.pending,
+                purged=purged,
+            )
+        )
         if pause is not None:
             print(tr(pause.reason_key, status=pause.status))
         elif not report.online:

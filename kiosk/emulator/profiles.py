@@ -407,12 +407,18 @@ def slow_chip() -> ChipProfile:
         description=f"{f.TEST_ONLY}: slow ID card (30 ms per APDU)",
     )
 
+
 # EF.CardAccess of a BAC-only chip that does not simply answer 6A82 (9303-11 section 4.2
 # step 1: "not available or does not contain parameters for PACE" -> go on with BAC).
 # Status words seen instead of 6A82: security status not satisfied, command not allowed
 # (no current EF), wrong P1-P2, INS or CLA not supported.
-_CARD_ACCESS_STATUS_QUIRKS = {"6982": 0x6982, "6986": 0x6986, "6a86": 0x6A86, "6d00": 0x6D00,
-                              "6e00": 0x6E00}
+_CARD_ACCESS_STATUS_QUIRKS = {
+    "6982": 0x6982,
+    "6986": 0x6986,
+    "6a86": 0x6A86,
+    "6d00": 0x6D00,
+    "6e00": 0x6E00,
+}
 # ...and files that are there but offer no PACE: empty, a truncated DER SET, or
 # SecurityInfos holding only a ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, v1).
 _ID_CA_ECDH_AES_CBC_CMAC_128 = bytes.fromhex("04007f00070202030202")  # 0.4.0.127.0.7.2.2.3.2.2

@@ -216,9 +216,7 @@ WIZARD: dict[Step, StepSpec] = {
         next=_after_sign_in, guard=_signed_in, can_go_back=False, on_leave=_choose_only_organisation
     ),
     Step.ORGANISATION: StepSpec(next=lambda _s: Step.EMPLOYEE, guard=_organisation_chosen),
-    Step.EMPLOYEE: StepSpec(
-        next=lambda _s: Step.WID_CHECK, guard=_employee_valid, personal=True
-    ),
+    Step.EMPLOYEE: StepSpec(next=lambda _s: Step.WID_CHECK, guard=_employee_valid, personal=True),
     Step.WID_CHECK: StepSpec(next=lambda _s: Step.REVIEW, guard=_wid_checked, personal=True),
     Step.REVIEW: StepSpec(next=lambda _s: Step.REGISTER, guard=_review_complete, personal=True),
     # Saved: no way back. The page shows delivery progress; no personal data any more.

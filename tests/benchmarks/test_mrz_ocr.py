@@ -120,8 +120,9 @@ def _run(artifacts_dir) -> None:
             subset = corpus[:PE_N]
             pe_exact, pe_ms = _passporteye(subset)
             sub_exact, sub_ms = _ours(reader, subset)
-            ours_sub = Row(f"ours (same {len(subset)})", difficulty, frame, sub_exact,
-                           len(subset), sub_ms)
+            ours_sub = Row(
+                f"ours (same {len(subset)})", difficulty, frame, sub_exact, len(subset), sub_ms
+            )
             pe = Row("PassportEye", difficulty, frame, pe_exact, len(subset), pe_ms)
             rows.extend([ours_sub, pe])
             head_to_head.append((ours_sub, pe))
@@ -130,9 +131,7 @@ def _run(artifacts_dir) -> None:
         "| engine | set | frame | exact full MRZ | median ms | p95 ms |",
         "|---|---|---|---|---|---|",
     ]
-    speedups = [
-        statistics.median(pe.ms) / statistics.median(o.ms) for o, pe in head_to_head
-    ]
+    speedups = [statistics.median(pe.ms) / statistics.median(o.ms) for o, pe in head_to_head]
     table = "\n".join(header + [r.cells() for r in rows])
     summary = (
         f"\nSingle core, fastest of {REPEATS} runs per frame. Corpus seed {SEED}: {N} frames "

@@ -1,11 +1,11 @@
 """A real child process for the kill -9 tests: it writes to a real store file and is killed.
 
-    python -m tests.durability.child enqueue DB KEY
-        enqueue registrations forever, printing each id once enqueue() has returned
-    python -m tests.durability.child sync DB KEY PORTAL_URL MARKER STALL_AFTER
-        deliver the queue to the portal; after STALL_AFTER successful PUTs the next PUT
-        reaches the portal, then the process writes MARKER and hangs before recording
-        "done" (the window where a crash forces a redelivery)
+python -m tests.durability.child enqueue DB KEY
+    enqueue registrations forever, printing each id once enqueue() has returned
+python -m tests.durability.child sync DB KEY PORTAL_URL MARKER STALL_AFTER
+    deliver the queue to the portal; after STALL_AFTER successful PUTs the next PUT
+    reaches the portal, then the process writes MARKER and hangs before recording
+    "done" (the window where a crash forces a redelivery)
 """
 
 from __future__ import annotations

@@ -142,8 +142,9 @@ def test_lost_network_keeps_it_pending_and_delivers_when_the_portal_returns(tmp_
         store.set_device_credential(credential)
         registration = make_registration(checked_by="demo-beheerder")
         store.enqueue(registration, "demo-beheerder")
-        worker = SyncWorker(store, client, store.device_token, clock=clock,
-                            backoff=Backoff(base_s=2, cap_s=30))
+        worker = SyncWorker(
+            store, client, store.device_token, clock=clock, backoff=Backoff(base_s=2, cap_s=30)
+        )
         report = worker.deliver_due()
         assert report.retry == [registration.registration_id] and not report.online
         item = store.item(registration.registration_id)

@@ -208,8 +208,13 @@ def test_offline_registration_is_queued_plainly_then_delivered(qtbot, tmp_path):
     client = PortalClient(portal.url, timeout=2.0)
     store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
     worker = SyncWorker(
-        store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.3,
-        backoff=Backoff(base_s=0.2, cap_s=0.5), probe_interval_s=0.3,
+        store,
+        client,
+        store.device_token,
+        poll_interval_s=0.2,
+        max_idle_s=0.3,
+        backoff=Backoff(base_s=0.2, cap_s=0.5),
+        probe_interval_s=0.3,
     )
     app = build_desk_app(client, store, worker, method_factories=desk_methods())
     qtbot.addWidget(app.window)
@@ -267,8 +272,15 @@ def test_offline_with_a_pooled_code_shows_the_qr_at_once(qtbot, tmp_path):
     store = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
     pool = CodePool(store, client, store.device_token, size=2)
     worker = SyncWorker(
-        store, client, store.device_token, poll_interval_s=0.2, max_idle_s=0.3, pool=pool,
-        pool_refill_interval_s=0.2, backoff=Backoff(base_s=0.2, cap_s=0.5), probe_interval_s=0.3,
+        store,
+        client,
+        store.device_token,
+        poll_interval_s=0.2,
+        max_idle_s=0.3,
+        pool=pool,
+        pool_refill_interval_s=0.2,
+        backoff=Backoff(base_s=0.2, cap_s=0.5),
+        probe_interval_s=0.3,
     )
     app = build_desk_app(client, store, worker, pool=pool, method_factories=desk_methods())
     qtbot.addWidget(app.window)

@@ -43,13 +43,49 @@ PITCH_MM = 2.54
 ADVANCE_EM = 0.7229
 
 _SURNAMES = [
-    "DE<BRUIJN", "JANSEN", "VAN<DER<BERG", "BAKKER", "VISSER", "SMIT", "MEIJER", "DE<VRIES",
-    "MULDER", "BOS", "VOS", "PETERS", "HENDRIKS", "VAN<LEEUWEN", "DEKKER", "BRINKMAN",
-    "OZTURK", "EL<AMRANI", "NGUYEN", "KOWALSKI", "SCHOLTEN", "WILLEMSEN", "VAN<DIJK",
+    "DE<BRUIJN",
+    "JANSEN",
+    "VAN<DER<BERG",
+    "BAKKER",
+    "VISSER",
+    "SMIT",
+    "MEIJER",
+    "DE<VRIES",
+    "MULDER",
+    "BOS",
+    "VOS",
+    "PETERS",
+    "HENDRIKS",
+    "VAN<LEEUWEN",
+    "DEKKER",
+    "BRINKMAN",
+    "OZTURK",
+    "EL<AMRANI",
+    "NGUYEN",
+    "KOWALSKI",
+    "SCHOLTEN",
+    "WILLEMSEN",
+    "VAN<DIJK",
 ]
 _GIVEN = [
-    "WILLEKE", "LISELOTTE", "JAN", "PIETER", "FATIMA", "SANNE", "DAAN", "LUCAS", "EMMA",
-    "JULIA", "MOHAMMED", "SOPHIE", "THOMAS", "NOAH", "ANNA", "KEES", "YASMINA", "BRAM",
+    "WILLEKE",
+    "LISELOTTE",
+    "JAN",
+    "PIETER",
+    "FATIMA",
+    "SANNE",
+    "DAAN",
+    "LUCAS",
+    "EMMA",
+    "JULIA",
+    "MOHAMMED",
+    "SOPHIE",
+    "THOMAS",
+    "NOAH",
+    "ANNA",
+    "KEES",
+    "YASMINA",
+    "BRAM",
 ]
 _ALNUM = string.ascii_uppercase + string.digits
 
@@ -96,8 +132,12 @@ def random_mrz(kind: str, rng: random.Random) -> tuple[str, ...]:
     number = _docnum(rng)
     names = {"surname": surname.replace("<", " "), "given_names": given.replace("<", " ")}
     common = {
-        **names, "document_number": number, "birth_date": dob, "sex": sex,
-        "expiry_date": expiry, "nationality": nat,
+        **names,
+        "document_number": number,
+        "birth_date": dob,
+        "sex": sex,
+        "expiry_date": expiry,
+        "nationality": nat,
     }
     if kind == "TD3":
         personal = _digits(rng, 9) if rng.random() < 0.4 else ""
@@ -174,10 +214,13 @@ def render_document(kind: str, lines: tuple[str, ...], rng: random.Random) -> np
     ink = (rng.randint(10, 60),) * 3
     y = py0
     title = {"TD1": "IDENTITEITSKAART", "TD3": "PASPOORT", "EDL": "RIJBEWIJS"}[kind]
-    draw.text((px1 + 30, max(8, py0 - 60)), f"NEDERLAND  {title}",
-              font=_label_font(30), fill=ink)
-    for label in ("Naam / Surname", "Voornamen / Given names", "Geboortedatum / Date of birth",
-                  "Documentnummer / Document no."):
+    draw.text((px1 + 30, max(8, py0 - 60)), f"NEDERLAND  {title}", font=_label_font(30), fill=ink)
+    for label in (
+        "Naam / Surname",
+        "Voornamen / Given names",
+        "Geboortedatum / Date of birth",
+        "Documentnummer / Document no.",
+    ):
         draw.text((px1 + 30, y), label, font=_label_font(22), fill=(90, 90, 110))
         value = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(5, 14)))
         draw.text((px1 + 30, y + 26), value, font=_label_font(36), fill=ink)
@@ -248,8 +291,9 @@ def _photograph(
     hmat = _homography(doc.shape[1], doc.shape[0], frame, rng, hard, share)
     out = _desk(frame, rng, nprng)
     if not empty:
-        cv2.warpPerspective(doc, hmat, (fw, fh), dst=out, flags=cv2.INTER_AREA,
-                            borderMode=cv2.BORDER_TRANSPARENT)
+        cv2.warpPerspective(
+            doc, hmat, (fw, fh), dst=out, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_TRANSPARENT
+        )
     img = out.astype(np.float32)
     # Uneven light: a smooth multiplicative field.
     low = 0.6 if hard else 0.85
@@ -274,8 +318,9 @@ def _photograph(
         np.float32
     )
     quality = 60 if hard else rng.randint(80, 95)
-    ok, buf = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8),
-                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(img, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
     assert ok
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
@@ -301,9 +346,7 @@ def make_corpus(
     kinds: tuple[str, ...] = KINDS,
 ) -> list[Sample]:
     """Return ``count`` samples cycling through ``kinds``."""
-    return [
-        make_sample(seed + i, kinds[i % len(kinds)], difficulty, frame) for i in range(count)
-    ]
+    return [make_sample(seed + i, kinds[i % len(kinds)], difficulty, frame) for i in range(count)]
 
 
 def make_sequence(

@@ -15,8 +15,17 @@ SURNAME = "de Bruijn"
 BORN = date(1965, 3, 10)
 EXPIRES = date(2031, 8, 1)
 DOC_NUMBER = "SPECI2021"
-PERSONAL_TEXTS = ("WILLEKE", "Willeke", "Bruijn", "BRUIJN", "LISELOTTE", "SPECI2021",
-                  "10-03-1965", "1965", "P<NLD")
+PERSONAL_TEXTS = (
+    "WILLEKE",
+    "Willeke",
+    "Bruijn",
+    "BRUIJN",
+    "LISELOTTE",
+    "SPECI2021",
+    "10-03-1965",
+    "1965",
+    "P<NLD",
+)
 
 
 def desk_methods():

@@ -148,9 +148,7 @@ def test_cancel_wipes_every_widget(qtbot, desk_app):
 
 
 def test_idle_timeout_wipes_and_signs_out(qtbot, client, store):
-    app = build_desk_app(
-        client, store, None, idle_timeout_s=1.0, method_factories=desk_methods()
-    )
+    app = build_desk_app(client, store, None, idle_timeout_s=1.0, method_factories=desk_methods())
     qtbot.addWidget(app.window)
     try:
         app.window.show()
@@ -234,8 +232,10 @@ def test_qr_is_drawn_crisp_with_integer_modules_and_quiet_zone(qtbot):
     # Every module is a solid scale x scale square with the matrix's colour.
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
-            cell = code[quiet + y * scale : quiet + (y + 1) * scale,
-                        quiet + x * scale : quiet + (x + 1) * scale]
+            cell = code[
+                quiet + y * scale : quiet + (y + 1) * scale,
+                quiet + x * scale : quiet + (x + 1) * scale,
+            ]
             assert (cell == (0 if dark else 255)).all(), (x, y)
 
 
@@ -324,7 +324,10 @@ def test_the_desk_prefers_the_chip_then_the_mrz():
     # The chip factory is bound to the desk's settings (functools.partial).
     methods = [getattr(f, "func", f).method_id for f in default_factories(Config(), TrustStore())]
     assert methods == [
-        CheckMethod.CHIP, CheckMethod.MRZ_CAMERA, CheckMethod.MRZ_READER, CheckMethod.MRZ_TYPED
+        CheckMethod.CHIP,
+        CheckMethod.MRZ_CAMERA,
+        CheckMethod.MRZ_READER,
+        CheckMethod.MRZ_TYPED,
     ]
 
 
@@ -356,16 +359,12 @@ def test_single_screen_customer_display_covers_the_screen_only_during_handover(q
     display.attach_to_screens()
     assert len(QGuiApplication.screens()) == 1 and not display.has_own_screen()
     assert not display.isVisible()  # welcome screen stays hidden on a shared screen
-    display.show_enrollment(
-        Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5))
-    )
+    display.show_enrollment(Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5)))
     assert display.isVisible()
     assert display.geometry() == QGuiApplication.primaryScreen().geometry()
     qtbot.keyClick(display, Qt.Key.Key_Escape)  # the beheerder takes the screen back
     assert not display.isVisible()
-    display.show_enrollment(
-        Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5))
-    )
+    display.show_enrollment(Enrollment("K1", "zorgid://enroll/v1?c=K1", NOW + timedelta(minutes=5)))
     qtbot.mouseClick(display, Qt.MouseButton.LeftButton)
     assert display.isVisible()  # a stray click never hides a QR being scanned
     display.done_linger_ms = 50
@@ -387,16 +386,44 @@ def test_with_two_screens_the_customer_display_takes_the_other_one(tmp_path):
     from pathlib import Path
 
     config = tmp_path / "screens.json"
-    config.write_text(json.dumps({"screens": [
-        {"name": "desk", "x": 0, "y": 0, "width": 1366, "height": 768, "logicalDpi": 96},
-        {"name": "customer", "x": 1366, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96},
-    ]}))
+    config.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "desk",
+                        "x": 0,
+                        "y": 0,
+                        "width": 1366,
+                        "height": 768,
+                        "logicalDpi": 96,
+                    },
+                    {
+                        "name": "customer",
+                        "x": 1366,
+                        "y": 0,
+                        "width": 1920,
+                        "height": 1080,
+                        "logicalDpi": 96,
+                    },
+                ]
+            }
+        )
+    )
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "PYTHONPATH": str(root)}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+        "PYTHONPATH": str(root),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "tests.ui.two_screens_probe"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["screens"] == ["customer", "desk"]

@@ -99,8 +99,11 @@ def test_screenshot_every_page(qtbot, desk_app, artifacts_dir):
     assert app.desk.step is Step.DONE
     shoot(window, artifacts_dir, "08-done")
     shoot(app.customer, artifacts_dir, "c4-customer-done")
-    for mode, name in ((Mode.WELCOME, "c1-customer-welcome"), (Mode.QUEUED, "c3-customer-queued"),
-                       (Mode.EXPIRED, "c5-customer-expired")):
+    for mode, name in (
+        (Mode.WELCOME, "c1-customer-welcome"),
+        (Mode.QUEUED, "c3-customer-queued"),
+        (Mode.EXPIRED, "c5-customer-expired"),
+    ):
         app.customer.show_mode(mode)
         shoot(app.customer, artifacts_dir, name)
 

@@ -21,14 +21,18 @@ def main() -> None:
     display = CustomerDisplay(desk_window=desk)
     display.attach_to_screens()
     app.processEvents()
-    print(json.dumps({
-        "screens": sorted(screens),
-        "visible": display.isVisible(),
-        "screen": display.screen().name(),
-        "geometry": list(display.geometry().getRect()),
-        "customer": list(screens["customer"].geometry().getRect()),
-        "mode": display.mode.value,
-    }))
+    print(
+        json.dumps(
+            {
+                "screens": sorted(screens),
+                "visible": display.isVisible(),
+                "screen": display.screen().name(),
+                "geometry": list(display.geometry().getRect()),
+                "customer": list(screens["customer"].geometry().getRect()),
+                "mode": display.mode.value,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

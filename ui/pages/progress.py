@@ -42,7 +42,7 @@ class RegisterPage(Page):
         return self.desk.state.delivery in (Delivery.OFFLINE, Delivery.FAILED)
 
     def primary_text(self) -> str:
-        """"Nieuwe registratie" once there is nothing to wait for here."""
+        """ "Nieuwe registratie" once there is nothing to wait for here."""
         return tr("ui.nav.new_registration") if self._can_leave() else ""
 
     def refresh(self) -> None:
@@ -93,7 +93,7 @@ class HandoverPage(Page):
         return state.enrollment is not None and state.enrollment.expires_at <= self.desk.now()
 
     def primary_text(self) -> str:
-        """"Nieuwe QR-code" once the code expired."""
+        """ "Nieuwe QR-code" once the code expired."""
         return tr("ui.handover.renew") if self._expired() else ""
 
     def retranslate(self) -> None:

@@ -59,8 +59,14 @@ def preview_image(frame: np.ndarray, state: VideoState | None) -> QImage:
     sh, sw = small.shape[:2]
     x0, y0, x1, y1 = GUIDE
     guide_colour = (255, 255, 255)
-    cv2.rectangle(small, (round(x0 * sw), round(y0 * sh)), (round(x1 * sw), round(y1 * sh)),
-                  guide_colour, 2, cv2.LINE_AA)
+    cv2.rectangle(
+        small,
+        (round(x0 * sw), round(y0 * sh)),
+        (round(x1 * sw), round(y1 * sh)),
+        guide_colour,
+        2,
+        cv2.LINE_AA,
+    )
     last = state.last if state is not None else None
     if last is not None and last.quad is not None:
         colour = (80, 200, 60) if state is not None and state.accepted else (0, 200, 255)

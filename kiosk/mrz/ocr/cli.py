@@ -91,14 +91,24 @@ def _print_text(path: Path, read: FrameRead | None, out: TextIO) -> None:
         print(tr("camera.cli.not_an_image", path=str(path)), file=out)
         return
     key = "camera.cli.read" if read.valid else "camera.cli.not_read"
-    print(tr(key, path=str(path), ms=f"{read.ms:.1f}", confidence=f"{read.confidence:.3f}"),
-          file=out)
+    print(
+        tr(key, path=str(path), ms=f"{read.ms:.1f}", confidence=f"{read.confidence:.3f}"), file=out
+    )
     for line in masked_lines(read):
         print(f"  {line}", file=out)
     if read.result is not None:
         data = read.result.to_json()
-        for name in ("format", "valid", "document_type", "issuing_country", "document_number",
-                     "surname", "given_names", "birth_date", "expiry_date"):
+        for name in (
+            "format",
+            "valid",
+            "document_type",
+            "issuing_country",
+            "document_number",
+            "surname",
+            "given_names",
+            "birth_date",
+            "expiry_date",
+        ):
             value = data[name]
             print(f"  {name}: {'' if value is None else value}", file=out)
         for key_, params in read.result.problems():

@@ -247,13 +247,17 @@ def _coarse_homography(band: Band, chars: int) -> tuple[np.ndarray, float]:
     # MRZ lines are left- and right-aligned: extend each end to the band's outermost end, so
     # a line shortened by glare does not skew the homography.
     ux, uy = first.direction
+
     def along(p: tuple[float, float]) -> float:
         return (p[0] - first.centre[0]) * ux + (p[1] - first.centre[1]) * uy
+
     lo = min(along(b.end(-1)) for b in band.lines)
     hi = max(along(b.end(1)) for b in band.lines)
+
     def at(b: Blob, t: float) -> tuple[float, float]:
         shift = t - along(b.centre)
         return (b.centre[0] + ux * shift, b.centre[1] + uy * shift)
+
     l1, r1, ln, rn = at(first, lo), at(first, hi), at(last, lo), at(last, hi)
     mean_len = (math.dist(l1, r1) + math.dist(ln, rn)) / 2
     spacing = (math.dist(l1, ln) + math.dist(r1, rn)) / 2 * width / mean_len
@@ -575,8 +579,11 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
         size = (round(guess * PITCH + 2 * PAD_X), round(2 * PAD_Y + 3 * LINE_SPACING + extra))
     else:
         size = _strip_size(guess, n_lines, spacing)
-    coarse = _grey(cv2.warpPerspective(image, h1, size, flags=cv2.INTER_LINEAR,
-                                       borderMode=cv2.BORDER_REPLICATE))
+    coarse = _grey(
+        cv2.warpPerspective(
+            image, h1, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
     coarse_comps = _components(coarse)
     if n_lines == 1:
         rows = _line_rows(coarse_comps)
@@ -611,14 +618,18 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
         h2 = cv2.getPerspectiveTransform(src, dst)
     homography = h2 @ h1
     size = _strip_size(chars, n_lines, final_spacing / max(1, n_lines - 1))
-    strip = _grey(cv2.warpPerspective(image, homography, size, flags=cv2.INTER_LINEAR,
-                                      borderMode=cv2.BORDER_REPLICATE))
+    strip = _grey(
+        cv2.warpPerspective(
+            image, homography, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
     step = final_spacing / max(1, n_lines - 1)
     ys = [PAD_Y + k * step for k in range(n_lines)]
     # The characters were already segmented in the coarse strip; carry their boxes over with
     # the second homography instead of binarising the final strip again.
-    refit = fit_lines(strip, ys, (chars,), pitch_range=(0.85, 1.2),
-                      comps=_warp_components(coarse_comps, h2))
+    refit = fit_lines(
+        strip, ys, (chars,), pitch_range=(0.85, 1.2), comps=_warp_components(coarse_comps, h2)
+    )
     if refit is not None:
         grids = refit[1]
     else:

@@ -48,8 +48,14 @@ class GlyphModel:
         """Write the weights as an uncompressed ``.npz`` (byte-for-byte reproducible)."""
         with path.open("wb") as fh:
             np.savez(
-                fh, mean=self.mean, scale=self.scale, w1=self.w1, b1=self.b1, w2=self.w2,
-                b2=self.b2, alphabet=np.array(ALPHABET),
+                fh,
+                mean=self.mean,
+                scale=self.scale,
+                w1=self.w1,
+                b1=self.b1,
+                w2=self.w2,
+                b2=self.b2,
+                alphabet=np.array(ALPHABET),
             )
 
     @classmethod

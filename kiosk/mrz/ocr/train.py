@@ -99,8 +99,9 @@ def render_strip(
     # Capture at a random source resolution, with the camera's degradations.
     src_pitch = rng.uniform(9.0, 30.0)
     f = src_pitch / pitch_hi
-    src = cv2.resize(hi, (max(8, round(width * f)), max(8, round(height * f))),
-                     interpolation=cv2.INTER_AREA)
+    src = cv2.resize(
+        hi, (max(8, round(width * f)), max(8, round(height * f))), interpolation=cv2.INTER_AREA
+    )
     sh, sw = src.shape
     light = np.linspace(rng.uniform(0.6, 1.1), rng.uniform(0.6, 1.1), sw, dtype=np.float32)
     src = src * light[None, :]
@@ -210,8 +211,11 @@ def accuracy(model: GlyphModel, x: np.ndarray, y: np.ndarray) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, evaluate on a held-out set, write the model and its manifest."""
-    parser = argparse.ArgumentParser(prog="python -m kiosk.mrz.ocr.train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m kiosk.mrz.ocr.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--samples", type=int, default=60000, help="training windows")
     parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--hidden", type=int, default=192)
@@ -229,9 +233,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out = accuracy(model, x_test, y_test)
     path = out / MODEL_FILE
     model.save(path)
-    command = ["OPENBLAS_NUM_THREADS=1", "python", "-m", "kiosk.mrz.ocr.train",
-               "--samples", str(args.samples), "--epochs", str(args.epochs),
-               "--hidden", str(args.hidden), "--seed", str(args.seed)]
+    command = [
+        "OPENBLAS_NUM_THREADS=1",
+        "python",
+        "-m",
+        "kiosk.mrz.ocr.train",
+        "--samples",
+        str(args.samples),
+        "--epochs",
+        str(args.epochs),
+        "--hidden",
+        str(args.hidden),
+        "--seed",
+        str(args.seed),
+    ]
     manifest = {
         "model": MODEL_FILE,
         "sha256": sha256_file(path),

@@ -85,8 +85,9 @@ def test_files_and_logs_hold_no_personal_data(tmp_path, log_stream):
         mrz_texts.append(text)
         registrations.append(registration_from_mrz(text, "demo-beheerder"))
     registrations += [
-        make_registration(surname=surname, given_names=given, document_number=number,
-                          checked_by="demo-beheerder")
+        make_registration(
+            surname=surname, given_names=given, document_number=number, checked_by="demo-beheerder"
+        )
         for surname, given, number in (
             ("VAN DER BERG", "WILLEMIJN", "SPECI2021"),
             ("ÖZTÜRK", "ELİF", "XN4HT7K21"),
@@ -98,8 +99,10 @@ def test_files_and_logs_hold_no_personal_data(tmp_path, log_stream):
         portal.seed_demo()
         credential = enroll_demo_kiosk(portal.url)
         db_path = tmp_path / "kiosk.sqlite3"
-        with Store.open(db_path, FileKeyProvider(tmp_path / "store.key")) as store, \
-                PortalClient(portal.url) as client:
+        with (
+            Store.open(db_path, FileKeyProvider(tmp_path / "store.key")) as store,
+            PortalClient(portal.url) as client,
+        ):
             store.set_device_credential(credential)
             for registration in registrations:
                 store.enqueue(registration, "demo-beheerder")

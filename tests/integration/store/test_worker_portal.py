@@ -40,8 +40,10 @@ def setup(tmp_path):
     with PortalServer(tmp_path / "portal.sqlite3") as portal:
         portal.seed_demo()
         credential = enroll_demo_kiosk(portal.url)
-        with Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "k")) as store, \
-                PortalClient(portal.url) as client:
+        with (
+            Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "k")) as store,
+            PortalClient(portal.url) as client,
+        ):
             store.set_device_credential(credential)
             yield portal, store, client
 

@@ -154,8 +154,12 @@ def test_changing_step_1_recompares_the_evidence():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("12-08-1974", date(1974, 8, 12)), ("12/8/1974", date(1974, 8, 12)),
-     (" 12.08.1974 ", date(1974, 8, 12)), ("12081974", date(1974, 8, 12))],
+    [
+        ("12-08-1974", date(1974, 8, 12)),
+        ("12/8/1974", date(1974, 8, 12)),
+        (" 12.08.1974 ", date(1974, 8, 12)),
+        ("12081974", date(1974, 8, 12)),
+    ],
 )
 def test_parse_date_accepts_what_desks_type(text, expected):
     from kiosk.flow.desk import parse_date

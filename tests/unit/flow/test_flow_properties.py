@@ -17,9 +17,23 @@ from .helpers import NOW, ORG1, ORG2, MemoryPortal, MemoryQueue, enrollment, evi
 ACTIONS = st.lists(
     st.sampled_from(
         [
-            "sign_in", "org", "employee", "bad_employee", "evidence", "other_evidence",
-            "confirm", "forward", "back", "register", "delivered", "offline", "enrolled",
-            "cancel", "idle", "finish", "sign_out",
+            "sign_in",
+            "org",
+            "employee",
+            "bad_employee",
+            "evidence",
+            "other_evidence",
+            "confirm",
+            "forward",
+            "back",
+            "register",
+            "delivered",
+            "offline",
+            "enrolled",
+            "cancel",
+            "idle",
+            "finish",
+            "sign_out",
         ]
     ),
     max_size=40,

@@ -133,8 +133,15 @@ def test_unplug_and_replug_reopen_with_backoff():
         deadline.wait(0.01)
     device.stop()
     assert rec.done.wait(5)
-    assert rec.kinds[:7] == [K.UNAVAILABLE, K.REOPENED, K.LOST, K.UNAVAILABLE, K.UNAVAILABLE,
-                             K.REOPENED, K.LOST]
+    assert rec.kinds[:7] == [
+        K.UNAVAILABLE,
+        K.REOPENED,
+        K.LOST,
+        K.UNAVAILABLE,
+        K.UNAVAILABLE,
+        K.REOPENED,
+        K.LOST,
+    ]
     assert rec.kinds[-1] is K.STOPPED
     assert len(rec.frames) == 5
     errors = [e.error for e in rec.events if e.error is not None]

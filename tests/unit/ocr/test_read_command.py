@@ -67,8 +67,7 @@ def test_registered_as_kiosk_mrz_read(tmp_path, capsys):
 def test_optional_data_that_may_hold_a_bsn_is_never_printed(tmp_path):
     # A TD1 with 9 digits of optional data (a BSN on Dutch cards before 2021).
     sample = next(
-        s for s in (make_sample(i, "TD1", "normal") for i in range(40))
-        if s.lines[0][15].isdigit()
+        s for s in (make_sample(i, "TD1", "normal") for i in range(40)) if s.lines[0][15].isdigit()
     )
     bsn = sample.lines[0][15:24]
     path = tmp_path / "card.png"

@@ -19,9 +19,7 @@ def reader() -> MrzFrameReader:
 
 def _exact(reader: MrzFrameReader, difficulty: str, frame: tuple[int, int]) -> int:
     corpus = make_corpus(10, difficulty, seed=500, frame=frame)
-    return sum(
-        1 for s in corpus if (r := reader.read(s.image)).valid and r.text == s.text
-    )
+    return sum(1 for s in corpus if (r := reader.read(s.image)).valid and r.text == s.text)
 
 
 def test_normal_set_is_read_exactly(reader):
@@ -58,8 +56,9 @@ def test_frames_without_an_mrz_give_nothing(reader):
     noise = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
     blank = np.full((720, 1280), 200, np.uint8)
     text = blank.copy()
-    cv2.putText(text, "NOT AN MRZ AT ALL, JUST TEXT", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5,
-                0, 3)
+    cv2.putText(
+        text, "NOT AN MRZ AT ALL, JUST TEXT", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 3
+    )
     for frame in (noise, blank, text):
         read = reader.read(frame)
         assert not read.valid

@@ -80,6 +80,6 @@ def test_default_provider_prefers_existing_key_file(tmp_path):
     FileKeyProvider(tmp_path / "store.key").create()
     provider = default_key_provider(tmp_path)
     assert isinstance(provider, FileKeyProvider)
-    assert default_key_provider(tmp_path / "new", use_keyring=False).describe().endswith(
-        "store.key"
+    assert (
+        default_key_provider(tmp_path / "new", use_keyring=False).describe().endswith("store.key")
     )

@@ -80,8 +80,14 @@ def test_personal_fields_are_ciphertext_bound_to_their_cell(store, db_path):
     row = conn.execute(
         "SELECT * FROM registrations WHERE registration_id = ?", (str(first.registration_id),)
     ).fetchone()
-    for column in ("given_names", "surname", "date_of_birth", "document_number", "expiry_date",
-                   "enrollment_code"):
+    for column in (
+        "given_names",
+        "surname",
+        "date_of_birth",
+        "document_number",
+        "expiry_date",
+        "enrollment_code",
+    ):
         assert isinstance(row[column], bytes)
         assert b"JANSEN" not in row[column] and b"L898902C3" not in row[column]
     # Two identical plaintexts seal differently (random nonces).
@@ -323,10 +329,12 @@ def test_an_unreadable_item_goes_dead_instead_of_blocking_the_queue(store, db_pa
     clock.advance(1)
     store.enqueue(fine, "b")
     conn = raw(db_path)
-    blob = bytearray(conn.execute(
-        "SELECT surname FROM registrations WHERE registration_id = ?",
-        (str(damaged.registration_id),),
-    ).fetchone()[0])
+    blob = bytearray(
+        conn.execute(
+            "SELECT surname FROM registrations WHERE registration_id = ?",
+            (str(damaged.registration_id),),
+        ).fetchone()[0]
+    )
     blob[-1] ^= 0x01  # one flipped bit: the GCM tag no longer verifies
     conn.execute(
         "UPDATE registrations SET surname = ? WHERE registration_id = ?",
