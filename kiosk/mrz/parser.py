@@ -25,6 +25,7 @@ from datetime import date
 
 from kiosk.model import DocumentType
 from kiosk.mrz.checkdigit import MRZ_ALPHABET, check_digit, is_valid
+from kiosk.mrz.countries import is_state_code
 from kiosk.mrz.result import (
     AccessKey,
     CheckResult,
@@ -484,6 +485,85 @@ def _text(lines: Sequence[str], positions: Iterable[Pos]) -> str:
     return "".join(lines[p[0]][p[1]] for p in positions)
 
 
+#: Fields no check digit protects, where only the field grammar of 9303-3/4/5/6 can tell a
+#: misread: letters and fillers only, and states from the 9303-3 code list.
+_UNCHECKED_LETTER_FIELDS = ("document_code", "issuing_country", "nationality", "sex", "name")
+_SEXES = frozenset("MFX<")  # 9303-3 section 4.7 / part 4 4.2.2: M, F or X (or filler)
+
+
+def _grammar_violations(lines: Sequence[str], layout: _Layout) -> tuple[str, ...]:
+    """The rules of the field grammar the text breaks (ICAO 9303-3 sections 4.6-4.7 and 5).
+
+    A digit in a name, a state code that is no 9303 code ("NLD" read as "MLD", "UTO" as
+    "UT0") or a sex other than M/F/X is never corrected here: no check digit covers those
+    fields, so any fix would be a guess. The result is invalid and says why; the OCR decoder
+    (:mod:`kiosk.mrz.ocr.reader`) applies the same grammar while it picks each character.
+    """
+    found: list[str] = []
+    for name in _UNCHECKED_LETTER_FIELDS:
+        positions = [pos for pos, field in layout.fields.items() if field == name]
+        if any(_read(lines, pos, {}) not in layout.allowed[pos] for pos in positions):
+            found.append(f"letters_only.{name}")
+    for name in ("issuing_country", "nationality"):
+        positions = sorted(pos for pos, field in layout.fields.items() if field == name)
+        if positions and not is_state_code(_text(lines, positions)):
+            found.append(f"state_code.{name}")
+    sex = [pos for pos, field in layout.fields.items() if field == "sex"]
+    if sex and _read(lines, sex[0], {}) not in _SEXES:
+        found.append("sex")
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class FieldGrammar:
+    """What the field grammar says about each position of one MRZ (see :func:`field_grammar`).
+
+    ``allowed[line][column]`` is the set of characters that may stand there; ``fields`` names
+    the field of each position; ``checked`` holds the positions some check digit protects
+    (the check digits included). ``states`` lists the position triples of the issuing state
+    and nationality, whose three letters together must be a 9303-3 code.
+    """
+
+    allowed: tuple[tuple[frozenset[str], ...], ...]
+    fields: dict[Pos, str]
+    checked: frozenset[Pos]
+    states: tuple[tuple[Pos, Pos, Pos], ...]
+
+
+def field_grammar(text: str) -> FieldGrammar:
+    """The field grammar of ICAO 9303-3/4/5/6 for an MRZ of ``text``'s layout.
+
+    Letters and fillers in names, codes and states; M, F, X or a filler as the sex; digits in
+    dates and check digits; the Dutch document-number rules (no letter O, DESIGN.md section
+    4); alphanumerics elsewhere. The layout is decided from ``text`` itself (format from the
+    line lengths, document type and state from line 1), so an OCR decoder can classify once,
+    ask for the grammar and pick the best allowed character per position. Raises
+    :class:`MrzSyntaxError` when ``text`` is not MRZ-shaped.
+    """
+    fmt, lines = _shape(_normalise(text))
+    layout = _layout(fmt, lines)
+    allowed = {
+        pos: (_SEXES if layout.fields.get(pos) == "sex" else chars)
+        for pos, chars in layout.allowed.items()
+    }
+    allowed[(0, 0)] = _LETTERS  # a document code starts with a letter (9303-3 4.2.2)
+    groups = [*layout.groups, *([layout.composite] if layout.composite else [])]
+    states: list[tuple[Pos, Pos, Pos]] = []
+    for name in ("issuing_country", "nationality"):
+        positions = sorted(pos for pos, field in layout.fields.items() if field == name)
+        if len(positions) == 3:
+            states.append((positions[0], positions[1], positions[2]))
+    return FieldGrammar(
+        allowed=tuple(
+            tuple(allowed.get((row, col), _ALNUM) for col in range(len(line)))
+            for row, line in enumerate(lines)
+        ),
+        fields=dict(layout.fields),
+        checked=frozenset(pos for g in groups for pos in (*g.data, g.check)),
+        states=tuple(states),
+    )
+
+
 def _nl_number_rule_broken(country: str, doc_type: DocumentType | None, number: str) -> bool:
     return (
         country == "NLD"
@@ -530,7 +610,8 @@ def parse_mrz(text: str, *, correct: bool = True, today: date | None = None) -> 
         edl = lines[0]
         number = edl[6:16].replace("<", "")
         key = AccessKey(document_number=edl[6:16], document_number_check="", edl_mrz=edl)
-        valid = all(c.valid for c in checks) and len(alt_corrections) == 0
+        edl_violations = () if is_state_code(edl[2:5]) else ("state_code.issuing_country",)
+        valid = all(c.valid for c in checks) and len(alt_corrections) == 0 and not edl_violations
         return MrzResult(
             format=fmt,
             document_code=edl[0:2],
@@ -549,6 +630,7 @@ def parse_mrz(text: str, *, correct: bool = True, today: date | None = None) -> 
             corrections=corrections,
             alternatives=alt_corrections,
             access_key=key,
+            rule_violations=edl_violations,
         )
 
     assert number_group is not None
@@ -574,7 +656,9 @@ def parse_mrz(text: str, *, correct: bool = True, today: date | None = None) -> 
         expiry_date=expiry_raw,
         expiry_date_check=lines[groups["expiry_date"].check[0]][groups["expiry_date"].check[1]],
     )
-    violations = ("nl_letter_o",) if _nl_number_rule_broken(country, doc_type, number) else ()
+    violations = _grammar_violations(lines, layout)
+    if _nl_number_rule_broken(country, doc_type, number):
+        violations = ("nl_letter_o", *violations)
     valid = (
         all(c.valid for c in checks)
         and birth is not None

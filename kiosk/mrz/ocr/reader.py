@@ -11,14 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import cv2
 import numpy as np
 
+from kiosk.mrz.countries import MRZ_STATE_CODES
 from kiosk.mrz.ocr.features import ALPHABET, window_features
 from kiosk.mrz.ocr.locate import Located, find_bands, rectify
 from kiosk.mrz.ocr.model import GlyphModel, default_model
-from kiosk.mrz.parser import _CONFUSION, parse_mrz  # the parser's own O/0, I/1... pairs
+from kiosk.mrz.parser import _CONFUSION, field_grammar, parse_mrz  # _CONFUSION: O/0, I/1...
 from kiosk.mrz.result import MrzResult, MrzSyntaxError
 
 #: How many band candidates one frame may try before giving up (bounds the time per frame).
@@ -40,11 +42,13 @@ class FrameRead:
     result: MrzResult | None = field(repr=False)
     ms: float
     quad: np.ndarray | None = field(default=None, repr=False)
+    doubtful: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
-        """True when every check digit passed (after correction by field type)."""
-        return self.result is not None and self.result.valid
+        """True when every check digit passed (after correction by field type), the field
+        grammar holds, and no field without a check digit was read with doubt."""
+        return self.result is not None and self.result.valid and not self.doubtful
 
     @property
     def confidence(self) -> float:
@@ -80,14 +84,83 @@ def corrected_text(lines: tuple[str, ...], result: MrzResult | None) -> str:
 EMPTY = FrameRead((), np.zeros((0, len(ALPHABET)), np.float32), None, 0.0)
 
 
-def classify(located: Located, model: GlyphModel) -> tuple[tuple[str, ...], np.ndarray]:
-    """Classify every character cell of a rectified MRZ."""
+_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+_LETTER_MASK = np.array([c.isalpha() for c in ALPHABET])
+_STATE_CODES = sorted(c.ljust(3, "<") for c in MRZ_STATE_CODES)
+_STATE_INDEX = np.array([[_INDEX[c] for c in code] for code in _STATE_CODES])
+
+#: A character of a field no check digit protects, read with less probability than this,
+#: makes the read doubtful: the frame is not accepted on its own (the video vote waits for
+#: more frames) rather than risk a valid-looking wrong name or state.
+DOUBT_BELOW = 0.6
+
+
+@cache
+def _mask(allowed: frozenset[str]) -> np.ndarray:
+    return np.array([c in allowed for c in ALPHABET])
+
+
+def _split(text: str, n: int, count: int) -> tuple[str, ...]:
+    return tuple(text[k * n : (k + 1) * n] for k in range(count))
+
+
+def decode(probs: np.ndarray, chars: int, count: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """Turn per-cell class probabilities into MRZ lines under the field grammar.
+
+    ICAO 9303-3/4/5/6 say which characters each position may hold
+    (:func:`kiosk.mrz.parser.field_grammar`): letters in names, codes and states, digits in
+    dates and check digits, and states from the 9303-3 code list. Each cell takes the most
+    probable character its field allows, and each state field the most probable 9303 code
+    (joint probability of its three cells), so "0LIVIA", "NLD" read as "MLD" or "UT0" never
+    come out of the decoder; the check digits then decide the rest in the parser. Returns the
+    lines and the probabilities of the characters chosen, one per cell.
+    """
+    masked = probs.copy()
+    masked[0, ~_LETTER_MASK] = -1.0  # the document code starts with a letter (9303-3 4.2.2)
+    text = "".join(ALPHABET[i] for i in masked.argmax(axis=1))
+    lines = _split(text, chars, count)
+    try:
+        grammar = field_grammar("\n".join(lines))
+    except MrzSyntaxError:
+        chosen = probs[np.arange(len(probs)), masked.argmax(axis=1)]
+        return lines, chosen
+    flat = [allowed for line in grammar.allowed for allowed in line]
+    if len(flat) != len(probs):  # pragma: no cover - the grid always matches its layout
+        return lines, probs.max(axis=1)
+    for k, allowed in enumerate(flat):
+        masked[k, ~_mask(allowed)] = -1.0
+    best = masked.argmax(axis=1)
+    for triple in grammar.states:
+        rows = [row * chars + col for row, col in triple]
+        scores = np.prod(probs[rows][np.arange(3), _STATE_INDEX], axis=1)
+        best[rows] = _STATE_INDEX[int(scores.argmax())]
+    text = "".join(ALPHABET[i] for i in best)
+    return _split(text, chars, count), probs[np.arange(len(probs)), best]
+
+
+def doubtful_fields(lines: tuple[str, ...], chosen: np.ndarray) -> tuple[str, ...]:
+    """Fields without a check digit holding a character read with too little certainty."""
+    try:
+        grammar = field_grammar("\n".join(lines))
+    except MrzSyntaxError:
+        return ()
+    chars = len(lines[0])
+    found = {
+        grammar.fields.get((row, col), "unknown")
+        for row, line in enumerate(lines)
+        for col in range(len(line))
+        if (row, col) not in grammar.checked and chosen[row * chars + col] < DOUBT_BELOW
+    }
+    return tuple(sorted(found))
+
+
+def classify(located: Located, model: GlyphModel) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Classify every character cell of a rectified MRZ: the lines as :func:`decode` reads
+    them, every class probability per cell, and the probability of each chosen character."""
     centres = [g.centre(j) for g in located.grids for j in range(located.chars)]
     probs = model.probabilities(window_features(located.strip, centres))
-    best = probs.argmax(axis=1)
-    text = "".join(ALPHABET[i] for i in best)
-    n = located.chars
-    return tuple(text[k * n : (k + 1) * n] for k in range(len(located.grids))), probs
+    lines, chosen = decode(probs, located.chars, len(located.grids))
+    return lines, probs, chosen
 
 
 def parse_lines(lines: tuple[str, ...]) -> MrzResult | None:
@@ -127,9 +200,10 @@ class MrzFrameReader:
             located = rectify(gray, band)
             if located is None:
                 continue
-            lines, probs = classify(located, self._model)
+            lines, probs, chosen = classify(located, self._model)
             result = parse_lines(lines)
-            read = FrameRead(lines, probs, result, 0.0, _band_quad(located))
+            doubt = doubtful_fields(lines, chosen)
+            read = FrameRead(lines, probs, result, 0.0, _band_quad(located), doubt)
             if read.valid:
                 best = read
                 break
@@ -138,4 +212,4 @@ class MrzFrameReader:
         ms = (self._clock() - started) * 1000
         if best is None:
             return FrameRead((), EMPTY.probabilities, None, ms)
-        return FrameRead(best.lines, best.probabilities, best.result, ms, best.quad)
+        return FrameRead(best.lines, best.probabilities, best.result, ms, best.quad, best.doubtful)

@@ -19,8 +19,13 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from kiosk.mrz.ocr.features import ALPHABET
-from kiosk.mrz.ocr.reader import FrameRead, MrzFrameReader, corrected_text, parse_lines
+from kiosk.mrz.ocr.reader import (
+    FrameRead,
+    MrzFrameReader,
+    corrected_text,
+    decode,
+    parse_lines,
+)
 from kiosk.mrz.result import MrzResult
 
 
@@ -109,7 +114,9 @@ class MrzVideoReader:
             self._history.clear()  # another document (or format) came into view
         self._history.append(read)
         text, result = self._vote(shape)
-        if result is not None and result.valid:
+        # A frame that read a field without a check digit with doubt (a name, a state) does
+        # not count towards acceptance: the vote waits for frames that see it clearly.
+        if result is not None and result.valid and not read.doubtful:
             self._streak = self._streak + 1 if text == self._streak_text else 1
             self._streak_text = text
         else:
@@ -123,16 +130,12 @@ class MrzVideoReader:
         total = np.zeros_like(self._history[-1].probabilities)
         for read in self._history:
             total += read.probabilities
-        best = total.argmax(axis=1)
-        flat = "".join(ALPHABET[i] for i in best)
-        lines, start = [], 0
-        for n in shape:
-            lines.append(flat[start : start + n])
-            start += n
-        result = parse_lines(tuple(lines))
+        # The vote decodes the summed probabilities under the same field grammar as one frame.
+        lines, _chosen = decode(total / len(self._history), shape[0], len(shape))
+        result = parse_lines(lines)
         if result is None:
             return "\n".join(lines), None
-        return corrected_text(tuple(lines), result), result
+        return corrected_text(lines, result), result
 
 
 def _saturated_share(area: np.ndarray) -> float:
