@@ -156,6 +156,74 @@ def find_bands(image: np.ndarray, max_bands: int = 4) -> list[Band]:
     return _group(blobs)[:max_bands]
 
 
+def text_angles(image: np.ndarray) -> list[float]:
+    """Rotations (degrees, counter-clockwise) that could bring a turned MRZ upright.
+
+    :func:`find_bands` looks for lines within 30 degrees of horizontal; a card laid
+    sideways, a phone screenshot or a page upside down needs the frame turned first. Here an
+    isotropic closing joins the characters *and* lines of a text block into one elongated
+    blob, whatever its direction; the longest such blob gives the text direction modulo 180
+    degrees, so the two candidates are that angle and the opposite one (upside down). A
+    block already near horizontal gives only the half turn: the upright reading was tried.
+    """
+    h, w = image.shape[:2]
+    s = DETECT_WIDTH / w
+    small = _grey(
+        cv2.resize(image, (DETECT_WIDTH, max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    )
+    small = cv2.GaussianBlur(small, (3, 3), 0)
+    square = cv2.MORPH_RECT  # separable: several times cheaper than an ellipse
+    blackhat = cv2.morphologyEx(
+        small, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(square, (13, 13))
+    )
+    otsu, _ = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    _, bw = cv2.threshold(blackhat, THRESHOLD_FACTOR * otsu, 255, cv2.THRESH_BINARY)
+    bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(square, (9, 9)))
+    contours, _ = cv2.findContours(bw, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    best: tuple[float, float] | None = None  # (length, angle)
+    for contour in contours:
+        if len(contour) < 5:
+            continue
+        (_cx, _cy), (rw, rh), angle = cv2.minAreaRect(contour)
+        length, thick = max(rw, rh), min(rw, rh)
+        if length < 80 or thick < 4 or length < 5 * thick:
+            continue
+        if best is None or length > best[0]:
+            best = (length, angle if rw >= rh else angle + 90)
+    if best is None:
+        return []
+    angle = (best[1] + 90) % 180 - 90  # the line direction in [-90, 90)
+    if abs(angle) < 20:
+        return [180.0]
+    return [angle, angle + 180 if angle < 0 else angle - 180]
+
+
+def rotate(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` turned counter-clockwise by ``degrees`` on a canvas that holds all of it,
+    and the 2x3 affine matrix from original to turned coordinates. Quarter turns are exact
+    (no resampling)."""
+    h, w = image.shape[:2]
+    quarter = round(degrees / 90) % 4
+    if abs(degrees - round(degrees / 90) * 90) < 1e-6:
+        codes = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
+        matrices = {
+            0: np.array([[1, 0, 0], [0, 1, 0]], np.float64),
+            1: np.array([[0, 1, 0], [-1, 0, w - 1]], np.float64),
+            2: np.array([[-1, 0, w - 1], [0, -1, h - 1]], np.float64),
+            3: np.array([[0, -1, h - 1], [1, 0, 0]], np.float64),
+        }
+        turned = image if quarter == 0 else cv2.rotate(image, codes[quarter])
+        return turned, matrices[quarter]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    c, s = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(h * s + w * c), int(h * c + w * s)
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    turned = cv2.warpAffine(image, matrix, (nw, nh), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+    return turned, matrix
+
+
 def _merge_collinear(blobs: list[Blob]) -> list[Blob]:
     """Join pieces of one line broken by glare or a faint stretch of fillers."""
     blobs = sorted(blobs, key=lambda b: -b.length)

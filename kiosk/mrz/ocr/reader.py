@@ -18,7 +18,7 @@ import numpy as np
 
 from kiosk.mrz.countries import MRZ_STATE_CODES
 from kiosk.mrz.ocr.features import ALPHABET, window_features
-from kiosk.mrz.ocr.locate import Located, find_bands, rectify
+from kiosk.mrz.ocr.locate import Located, find_bands, rectify, rotate, text_angles
 from kiosk.mrz.ocr.model import GlyphModel, default_model
 from kiosk.mrz.parser import _CONFUSION, field_grammar, parse_mrz  # _CONFUSION: O/0, I/1...
 from kiosk.mrz.result import MrzResult, MrzSyntaxError
@@ -171,6 +171,15 @@ def parse_lines(lines: tuple[str, ...]) -> MrzResult | None:
         return None
 
 
+def _back(quad: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
+    """Map points from a turned frame back to the frame it came from."""
+    if matrix is None:
+        return quad
+    inverse = cv2.invertAffineTransform(matrix)
+    back: np.ndarray = cv2.transform(quad.reshape(1, -1, 2), inverse)[0]
+    return back
+
+
 def _band_quad(located: Located) -> np.ndarray:
     h, w = located.strip.shape
     corners = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
@@ -186,16 +195,17 @@ class MrzFrameReader:
         self,
         model: GlyphModel | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        *,
+        rotations: bool = True,
     ) -> None:
         self._model = model or default_model()
         self._clock = clock
+        self._rotations = rotations
 
-    def read(self, frame: np.ndarray) -> FrameRead:
-        """Read one BGR or grey frame; never raises for a frame without an MRZ."""
-        started = self._clock()
+    def _read_upright(self, gray: np.ndarray, matrix: np.ndarray | None) -> FrameRead | None:
+        """The best read of up to :data:`MAX_CANDIDATES` bands of a frame taken as upright;
+        ``matrix`` maps the original frame to ``gray`` (None: it is the original)."""
         best: FrameRead | None = None
-        # Grey once: converting the full frame is cheaper than converting each warp.
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         for band in find_bands(gray)[:MAX_CANDIDATES]:
             located = rectify(gray, band)
             if located is None:
@@ -203,12 +213,33 @@ class MrzFrameReader:
             lines, probs, chosen = classify(located, self._model)
             result = parse_lines(lines)
             doubt = doubtful_fields(lines, chosen)
-            read = FrameRead(lines, probs, result, 0.0, _band_quad(located), doubt)
+            quad = _back(_band_quad(located), matrix)
+            read = FrameRead(lines, probs, result, 0.0, quad, doubt)
             if read.valid:
-                best = read
-                break
+                return read
             if result is not None and (best is None or read.confidence > best.confidence):
                 best = read
+        return best
+
+    def read(self, frame: np.ndarray) -> FrameRead:
+        """Read one BGR or grey frame; never raises for a frame without an MRZ.
+
+        Upright first; when that gives no valid MRZ, the frame turned the way the text
+        block points (:func:`~kiosk.mrz.ocr.locate.text_angles`: sideways, upside down or
+        anywhere between). ``quad`` is always in the coordinates of ``frame``.
+        """
+        started = self._clock()
+        # Grey once: converting the full frame is cheaper than converting each warp.
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        best = self._read_upright(gray, None)
+        if best is None or not best.valid:
+            for angle in text_angles(gray) if self._rotations else ():
+                turned, matrix = rotate(gray, angle)
+                read = self._read_upright(turned, matrix)
+                if read is not None and (read.valid or best is None):
+                    best = read
+                if best is not None and best.valid:
+                    break
         ms = (self._clock() - started) * 1000
         if best is None:
             return FrameRead((), EMPTY.probabilities, None, ms)
