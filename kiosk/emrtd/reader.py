@@ -15,7 +15,11 @@ channel, or the emulator's chip directly) and the access secret (MRZ key or CAN)
    (9303-10 table 38) with large reads: with extended length one READ BINARY with Le '0000'
    returns a whole file (DG2 of ~25 KB included); with short APDUs it reads the TLV header
    first and then the body in chunks of 0xDF bytes, which still fit one short response after
-   secure-messaging overhead;
+   secure-messaging overhead. Chips and readers that differ (no SFI, SELECT forms, reads
+   past the end refused, short data, a reader without extended length or with a small
+   buffer) are learned as the read goes (:class:`ChipLink`; docs/chip.md "Reader and
+   transport quirks"); T=0 answers (61xx, 6Cxx) are the transport's job
+   (:func:`kiosk.emrtd.apdu.follow_t0`);
 5. runs passive authentication (9303-11 section 5.1), then chip authentication with DG14
    (section 6.2) or, without it, active authentication with DG15 (section 6.1).
 
