@@ -30,6 +30,10 @@ from kiosk.i18n import tr
 EXIT_GENUINE = 0
 EXIT_NOT_VERIFIED = 1
 EXIT_CANNOT_READ = 2
+# A document shifted on the reader loses the field; when it is back within this time the
+# read starts over (docs/chip.md, "Reader and transport quirks"). pcscd needs up to 400 ms
+# to notice each change, a hand resettling the document about a second.
+REJOIN_S = 3.0
 
 
 def register(subparsers: Any) -> None:
@@ -136,6 +140,8 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
             ):
                 present.set()
 
+        pin = reader.AccessPin()  # one access decision across a re-read after a field drop
+
         def job(channel: CardChannel) -> reader.ChipReadResult:
             return reader.read_document(
                 channel.transmit,
@@ -143,6 +149,7 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 extended=channel.extended_length,
                 trust_store=store,
                 now=datetime.now(UTC),
+                pin=pin,
             )
 
         with PcscCardReader(config) as device:
@@ -150,7 +157,7 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
             device.call(reader.warm_up)  # PACE tables, while the document is being placed
             if not present.wait(args.wait):
                 raise NoCard()
-            result = device.submit(job).result()
+            result = device.submit(job, rejoin_s=REJOIN_S).result()
     except KioskError as exc:
         _print_error(exc, args.json, out)
         return EXIT_CANNOT_READ

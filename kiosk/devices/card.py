@@ -33,6 +33,7 @@ from smartcard import scard
 from kiosk.config import ReaderConfig
 from kiosk.devices.owner import DeviceOwner
 from kiosk.devices.ports import CardChannel, CardEvent, CardEventKind, CardListener
+from kiosk.emrtd.apdu import follow_t0
 from kiosk.emrtd.errors import CardRemoved
 from kiosk.errors import EnvironmentFailure, InputError, KioskError
 from kiosk.events import Listeners
@@ -189,6 +190,7 @@ class _Session:
         self._extended = False
         self._count = 0
         self.owner = threading.get_ident()
+        self._follow = follow_t0(self._raw)
 
     @property
     def reader(self) -> str:
@@ -207,19 +209,15 @@ class _Session:
         return self._count
 
     def transmit(self, command: bytes) -> bytes:
-        """Send one APDU; follow 61xx (GET RESPONSE) and 6Cxx (wrong Le) per ISO 7816-3/4."""
+        """Send one APDU; follow 61xx (GET RESPONSE) and 6Cxx (wrong Le) per ISO 7816-3/4.
+
+        PC/SC hands T=0 procedure answers to the application; :func:`follow_t0` turns them
+        into one response, so the layers above never see them. :attr:`apdu_count` counts
+        every APDU on the wire, GET RESPONSE included.
+        """
         if threading.get_ident() != self.owner:
             raise RuntimeError("the card channel may only be used on the device thread")
-        response = self._raw(command)
-        collected = b""
-        while len(response) >= 2 and response[-2] == 0x61:
-            # T=0 transport: more data waits; ISO 7816-4 section 5.3.4 (GET RESPONSE).
-            collected += response[:-2]
-            response = self._raw(bytes([command[0] & 0x03, 0xC0, 0x00, 0x00, response[-1]]))
-        if len(response) == 2 and response[0] == 0x6C and len(command) == 5:
-            # Wrong Le on a case-2 short APDU: the card tells the right one; resend.
-            response = self._raw(command[:4] + response[1:2])
-        return collected + response
+        return self._follow(command)
 
     def _raw(self, command: bytes) -> bytes:
         self._count += 1
@@ -342,9 +340,24 @@ class PcscCardReader:
         """Return the reader names PC/SC knows now."""
         return self._call(self._list_readers).result()
 
-    def submit(self, job: Callable[[CardChannel], T], *, reader: str | None = None) -> Future[T]:
-        """Run ``job(channel)`` on the device thread with the card held exclusively."""
-        return self._call(lambda: self._run_session(job, reader))
+    def submit(
+        self,
+        job: Callable[[CardChannel], T],
+        *,
+        reader: str | None = None,
+        rejoin_s: float = 0.0,
+    ) -> Future[T]:
+        """Run ``job(channel)`` on the device thread with the card held exclusively.
+
+        ``rejoin_s`` > 0: when the card leaves the field during the job (it raised
+        :class:`CardRemoved` after the card was connected) and is back on the reader within
+        that many seconds, the job runs once more on a fresh connection; otherwise the
+        removal is reported. A contactless document that is shifted on the reader loses
+        power, and with it every session key (ICAO 9303-11 section 9.8), so the job must
+        start over from access control; the job itself must be safe to run again (a chip
+        read is) and keep its own access decision (:class:`kiosk.emrtd.reader.AccessPin`).
+        """
+        return self._call(lambda: self._run_session(job, reader, rejoin_s))
 
     def call(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` on the device thread without a card (e.g. warming crypto tables)."""
@@ -522,7 +535,44 @@ class PcscCardReader:
                 return True
             state = event_state & ~scard.SCARD_STATE_CHANGED
 
-    def _run_session(self, job: Callable[[CardChannel], T], wanted: str | None) -> T:
+    def _wait_present(self, reader: str, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a card on ``reader`` (device thread)."""
+        context = self._context_or_raise()
+        state = scard.SCARD_STATE_UNAWARE
+        deadline = time.monotonic() + seconds
+        while True:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                return False
+            hresult, states = scard.SCardGetStatusChange(context, left_ms, [(reader, state)])
+            if hresult == scard.SCARD_E_TIMEOUT:
+                return False
+            if hresult != scard.SCARD_S_SUCCESS:
+                return False
+            _name, event_state, _atr = states[0]
+            if event_state & scard.SCARD_STATE_PRESENT and not (
+                event_state & scard.SCARD_STATE_MUTE
+            ):
+                return True
+            state = event_state & ~scard.SCARD_STATE_CHANGED
+
+    def _run_session(
+        self, job: Callable[[CardChannel], T], wanted: str | None, rejoin_s: float = 0.0
+    ) -> T:
+        try:
+            return self._run_connected(job, wanted)
+        except NoCard:
+            raise
+        except CardRemoved:
+            if rejoin_s <= 0:
+                raise
+            reader = self._pick_reader(wanted)
+            if not self._wait_present(reader, rejoin_s):
+                raise
+            log.info("card left the field and came back; running the job again")
+            return self._run_connected(job, reader)
+
+    def _run_connected(self, job: Callable[[CardChannel], T], wanted: str | None) -> T:
         reader = self._pick_reader(wanted)
         quirks = set(self.config.quirks)
         share = scard.SCARD_SHARE_SHARED if "shared" in quirks else scard.SCARD_SHARE_EXCLUSIVE

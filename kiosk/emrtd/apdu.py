@@ -31,9 +31,12 @@ SW_AUTH_FAILED = 0x6300
 SW_SECURITY_NOT_SATISFIED = 0x6982
 SW_SM_MISSING = 0x6987
 SW_SM_INCORRECT = 0x6988
+SW_WRONG_LENGTH = 0x6700
+SW_NO_CURRENT_EF = 0x6986
 SW_WRONG_DATA = 0x6A80
 SW_FILE_NOT_FOUND = 0x6A82
 SW_REF_NOT_FOUND = 0x6A88
+SW_WRONG_P1P2 = 0x6B00
 SW_INS_NOT_SUPPORTED = 0x6D00
 
 SHORT_MAX_LC = 255
@@ -173,6 +176,56 @@ class ResponseApdu:
         if self.sw == SW_OK or self.sw in expected:
             return self
         raise StatusWordError(self.sw)
+
+
+INS_GET_RESPONSE = 0xC0
+# 65536 bytes of response in 256-byte GET RESPONSE pieces, with room to spare; a chip that
+# keeps announcing more after that is looping, not answering.
+_MAX_GET_RESPONSE = 300
+
+
+def _with_le(command: bytes, le: int) -> bytes | None:
+    """``command`` (short case 2 or 4) with its Le byte replaced; None for other cases."""
+    if len(command) == 5:
+        return command[:4] + bytes((le,))
+    if len(command) > 5 and command[4] and len(command) == 6 + command[4]:
+        return command[:-1] + bytes((le,))
+    return None
+
+
+def follow_t0(transport: Transport) -> Transport:
+    """Wrap a raw transport so that T=0 transmission answers come back as one response.
+
+    PC/SC passes the T=0 procedure answers to the application (pcsc-lite and the CCID driver
+    do not act on them), and some chips give them over T=1 and contactless too:
+
+    - '61xx': xx more bytes wait; fetch them with GET RESPONSE ('00 C0 00 00 xx', ISO/IEC
+      7816-4 section 5.1.3 and 7.6.1; xx = '00' means 256 or more) until the real status
+      word arrives, and join the pieces;
+    - '6Cxx': wrong Le, xx bytes are available (ISO/IEC 7816-3 section 12.2.2): send the same
+      command again with Le = xx (also when it answers a GET RESPONSE).
+
+    Secure messaging sits above this: the joined bytes are the protected response.
+    """
+
+    def send(command: bytes) -> bytes:
+        response = transport(command)
+        if len(response) == 2 and response[0] == 0x6C:
+            again = _with_le(command, response[1])
+            if again is not None:
+                response = transport(again)
+        collected = bytearray()
+        for _ in range(_MAX_GET_RESPONSE):
+            if len(response) < 2 or response[-2] != 0x61:
+                return bytes(collected) + response
+            collected += response[:-2]
+            get = bytes((command[0] & 0x03, INS_GET_RESPONSE, 0x00, 0x00, response[-1]))
+            response = transport(get)
+            if len(response) == 2 and response[0] == 0x6C:
+                response = transport(get[:4] + response[1:2])
+        raise ChipProtocolError()
+
+    return send
 
 
 def exchange(transport: Transport, cmd: CommandApdu, *, extended: bool) -> ResponseApdu:

@@ -15,7 +15,11 @@ channel, or the emulator's chip directly) and the access secret (MRZ key or CAN)
    (9303-10 table 38) with large reads: with extended length one READ BINARY with Le '0000'
    returns a whole file (DG2 of ~25 KB included); with short APDUs it reads the TLV header
    first and then the body in chunks of 0xDF bytes, which still fit one short response after
-   secure-messaging overhead;
+   secure-messaging overhead. Chips and readers that differ (no SFI, SELECT forms, reads
+   past the end refused, short data, a reader without extended length or with a small
+   buffer) are learned as the read goes (:class:`ChipLink`; docs/chip.md "Reader and
+   transport quirks"); T=0 answers (61xx, 6Cxx) are the transport's job
+   (:func:`kiosk.emrtd.apdu.follow_t0`);
 5. runs passive authentication (9303-11 section 5.1), then chip authentication with DG14
    (section 6.2) or, without it, active authentication with DG15 (section 6.1).
 
@@ -41,8 +45,13 @@ from typing import Any
 from kiosk.emrtd import tlv
 from kiosk.emrtd.apdu import (
     EXTENDED_MAX_LE,
+    SHORT_MAX_LE,
     SW_END_OF_FILE,
     SW_FILE_NOT_FOUND,
+    SW_NO_CURRENT_EF,
+    SW_OK,
+    SW_WRONG_LENGTH,
+    SW_WRONG_P1P2,
     CommandApdu,
     ResponseApdu,
     Transport,
@@ -79,8 +88,72 @@ MAX_EVEN_OFFSET = 0x7FFF
 # The TLV header of any LDS file is at most 1 tag byte + 4 length bytes here (tags '6x'/'77').
 HEADER_PROBE = 5
 # Status words meaning 'this way of addressing is not supported' (try SELECT instead).
-_NO_SFI = {0x6A81, 0x6A86, 0x6B00, 0x6D00, 0x6E00}
+# '6986' (no current EF) is what a chip without SFIs says when it reads P1 as an offset.
+_NO_SFI = {0x6A81, 0x6A86, 0x6B00, 0x6D00, 0x6E00, SW_NO_CURRENT_EF}
+# Status words with which a chip refuses one form of SELECT (P1 or P2 not supported, or
+# P2 '0C' without Le where it wants to return its FCI): try the next form.
+_SELECT_REFUSED = {0x6A81, 0x6A86, 0x6A87, SW_WRONG_P1P2, SW_WRONG_LENGTH}
+# SELECT forms, best first: EF under the current DF (P1 '02') or by file identifier (P1 '00',
+# ISO 7816-4 table 39), without response data (P2 '0C') or with the FCI (P2 '00', table 40).
+_SELECT_EF_FORMS = ((0x02, 0x0C), (0x00, 0x0C), (0x02, 0x00), (0x00, 0x00))
+# Responses smaller than this are not worth shrinking a READ BINARY further for.
+MIN_CHUNK = 0x20
+_MAX_RETRIES = 8
 _MAX_FILE = 1 << 20  # no LDS file is bigger; a header claiming more is hostile
+
+
+@dataclass
+class ChipLink:
+    """What a read learns about the chip and the reader in front of it, as it goes.
+
+    Real chips and readers differ from the happy path in ways a terminal can only find out
+    by asking (DESIGN.md section 3; docs/chip.md "Reader and transport quirks"). One object
+    lives for one read, so every file read after the first asks the way that worked:
+
+    - ``extended``: extended-length APDUs work end to end. Starts from what the device
+      adapter detected; a '6700' to an extended APDU turns it off (the reader or chip does
+      not carry them after all) and ``on_short`` tells the secure channel;
+    - ``sfi``: READ BINARY by short EF identifier works (else SELECT by FID first);
+    - ``past_end``: the chip answers a READ BINARY reaching past the end of a file with the
+      bytes there are ('6282' or '9000'); a chip that refuses ('6B00', '6700') gets the TLV
+      header first and then exact lengths;
+    - ``chunk_limit``: the largest READ BINARY that got through a reader with a small
+      buffer (shrunk on '6700');
+    - ``select_ef`` / ``select_df_p2``: the SELECT form the chip accepted.
+    """
+
+    extended: bool
+    sfi: bool = True
+    past_end: bool = True
+    chunk_limit: int | None = None
+    select_ef: tuple[int, int] = _SELECT_EF_FORMS[0]
+    select_df_p2: int = 0x0C
+    on_short: Callable[[], None] | None = None
+
+    def chunk(self) -> int:
+        """The largest Le a READ BINARY may ask for now."""
+        base = EXTENDED_MAX_LE if self.extended else SHORT_CHUNK
+        return min(base, self.chunk_limit) if self.chunk_limit else base
+
+    def go_short(self) -> None:
+        """Continue with short APDUs only."""
+        if self.extended:
+            self.extended = False
+            if self.on_short is not None:
+                self.on_short()
+
+
+@dataclass
+class AccessPin:
+    """The access decision of a first attempt, kept when a read is run again.
+
+    A chip that left the field mid-read is read again from the start (the PACE or BAC
+    session died with the field, 9303-11 section 9.8). If the first attempt saw PACE
+    offered, the next must run PACE too: a chip that no longer offers it is refused rather
+    than read with BAC (the no-downgrade rule, 9303-11 section 4.2, DESIGN.md section 3).
+    """
+
+    pace: bool = False
 
 
 class ReadStep(StrEnum):
@@ -200,9 +273,10 @@ class _Timed:
 Exchange = Callable[[CommandApdu], ResponseApdu]
 
 
-def _plain(transport: Transport, extended: bool) -> Exchange:
+def _plain(transport: Transport, extended: bool | ChipLink) -> Exchange:
     def exchange(cmd: CommandApdu) -> ResponseApdu:
-        return ResponseApdu.decode(transport(cmd.encode(extended)))
+        ext = extended.extended if isinstance(extended, ChipLink) else extended
+        return ResponseApdu.decode(transport(cmd.encode(ext)))
 
     return exchange
 
@@ -221,23 +295,114 @@ def _read_binary(
     return exchange(CommandApdu(0x00, 0xB0, p1 or (offset >> 8), offset & 0xFF, le=le))
 
 
-def read_file(exchange: Exchange, sfi: int, *, extended: bool) -> bytes | None:
+def _read_at(exchange: Exchange, link: ChipLink, p1: int, offset: int, le: int) -> ResponseApdu:
+    """One READ BINARY, asked again the way the answer says when it is a length problem.
+
+    '6Cxx' (wrong Le, xx available; ISO 7816-3 section 12.2.2): again with Le = xx. '6700'
+    (wrong length) to an extended APDU: the link does not carry extended length, go on
+    with short APDUs; to a short one: the reader's buffer is smaller, halve the length
+    (and keep it for the rest of the read). Offsets past 32767 use the odd INS.
+    """
+    response = _read_binary(exchange, p1, offset, le, link.chunk())
+    for _ in range(_MAX_RETRIES):
+        if response.sw1 == 0x6C and offset <= MAX_EVEN_OFFSET:
+            le = response.sw2 or SHORT_MAX_LE
+        elif response.sw == SW_WRONG_LENGTH and le > SHORT_CHUNK and link.extended:
+            link.go_short()
+            le = min(le, SHORT_CHUNK)
+        elif response.sw == SW_WRONG_LENGTH and le > MIN_CHUNK and le > HEADER_PROBE:
+            le = max(MIN_CHUNK, le // 2)
+            link.chunk_limit = le
+        else:
+            return response
+        response = _read_binary(exchange, p1, offset, le, link.chunk())
+    return response
+
+
+def _first_read(exchange: Exchange, link: ChipLink, p1: int) -> ResponseApdu:
+    """The first READ BINARY of a file: everything with extended length, else the header.
+
+    A chip that refuses to read past the end of a file ('6B00' or '6700' where the file is
+    shorter than Le) is asked for the TLV header instead, and remembered as such.
+    """
+    le = link.chunk() if link.extended and link.past_end else HEADER_PROBE
+    response = _read_at(exchange, link, p1, 0, le)
+    if response.sw in (SW_WRONG_P1P2, SW_WRONG_LENGTH) and le > HEADER_PROBE:
+        retry = _read_at(exchange, link, p1, 0, HEADER_PROBE)
+        if retry.sw in (SW_OK, SW_END_OF_FILE):
+            link.past_end = False
+        return retry
+    return response
+
+
+def _select_ef(
+    exchange: Exchange, link: ChipLink, fid: bytes, refused: int | None = None
+) -> ResponseApdu:
+    """SELECT an EF by file identifier in the first form the chip accepts (then kept).
+
+    ``refused`` is the status the READ BINARY by SFI got: when SELECT answers the same,
+    the chip refuses the file itself, not the form of the command (a BAC-only chip's
+    EF.CardAccess), and the other forms are not tried.
+    """
+    forms = (link.select_ef, *(f for f in _SELECT_EF_FORMS if f != link.select_ef))
+    response = ResponseApdu(b"", SW_FILE_NOT_FOUND)
+    for p1, p2 in forms:
+        le = None if p2 == 0x0C else SHORT_MAX_LE  # P2 '00': the FCI comes back
+        response = exchange(CommandApdu(0x00, 0xA4, p1, p2, fid, le))
+        if response.sw not in _SELECT_REFUSED or response.sw == refused:
+            if response.sw not in _SELECT_REFUSED:
+                link.select_ef = (p1, p2)
+            return response
+    return response
+
+
+def select_application(exchange: Exchange, aid: bytes, link: ChipLink | None = None) -> None:
+    """SELECT the application by AID (9303-10 section 3.1), P2 '0C' or, if refused, '00'.
+
+    9303-10 asks for P2 '0C' (no response data); some chips refuse it and want to return
+    their FCI (P2 '00', ISO 7816-4 table 40). Raises :class:`StatusWordError` otherwise.
+    """
+    link = link if link is not None else ChipLink(extended=False)
+    first = link.select_df_p2
+    response = ResponseApdu(b"", SW_FILE_NOT_FOUND)
+    for p2 in (first, 0x00 if first == 0x0C else 0x0C):
+        le = None if p2 == 0x0C else SHORT_MAX_LE
+        response = exchange(CommandApdu(0x00, 0xA4, 0x04, p2, aid, le))
+        if response.sw not in _SELECT_REFUSED:
+            link.select_df_p2 = p2
+            break
+    response.check()
+
+
+def read_file(
+    exchange: Exchange, sfi: int, *, extended: bool, link: ChipLink | None = None
+) -> bytes | None:
     """Read a whole transparent EF by short EF identifier; ``None`` when it does not exist.
 
     The first READ BINARY selects the file through its SFI (9303-10 table 5); later ones
     address it by offset. With extended length the first read asks for everything (Le
     '0000', up to 65536 bytes); otherwise it reads the header, then 0xDF-byte chunks.
+    ``link`` carries what earlier reads learned about the chip (:class:`ChipLink`); a chip
+    without SFIs gets SELECT by FID (9303-10 section 3.5.1) and READ BINARY by offset, a
+    chip answering short data (with '9000' or '6282') is asked for the rest.
     """
-    first_le = EXTENDED_MAX_LE if extended else HEADER_PROBE
-    response = exchange(CommandApdu(0x00, 0xB0, 0x80 | sfi, 0x00, le=first_le))
-    if response.sw in _NO_SFI:
-        # The chip does not take SFIs after all: select by FID (9303-10 section 3.5.1).
-        fid = bytes((0x01, sfi))  # every LDS FID is '01' || SFI (9303-10 table 38)
-        selected = exchange(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid))
+    link = link if link is not None else ChipLink(extended)
+    fid = bytes((0x01, sfi))  # every LDS FID is '01' || SFI (9303-10 table 38)
+    response: ResponseApdu | None = None
+    refused: int | None = None
+    if link.sfi:
+        response = _first_read(exchange, link, 0x80 | sfi)
+        if response.sw in _NO_SFI:
+            refused, response = response.sw, None
+    if response is None:
+        selected = _select_ef(exchange, link, fid, refused)
+        if selected.sw in (SW_OK, SW_FILE_NOT_FOUND):
+            # The chip understood SELECT, so it was the SFI it refused: stop trying it.
+            link.sfi = False
         if selected.sw == SW_FILE_NOT_FOUND:
             return None
         selected.check()
-        response = _read_binary(exchange, 0, 0, first_le)
+        response = _first_read(exchange, link, 0)
     if response.sw == SW_FILE_NOT_FOUND:
         return None
     response.check(SW_END_OF_FILE)
@@ -245,10 +410,9 @@ def read_file(exchange: Exchange, sfi: int, *, extended: bool) -> bytes | None:
     if not data:
         raise MalformedData()
     total = _file_length(bytes(data))
-    chunk = EXTENDED_MAX_LE if extended else SHORT_CHUNK
     while len(data) < total:
-        want = min(chunk, total - len(data))
-        part = _read_binary(exchange, 0, len(data), want, chunk)
+        want = min(link.chunk(), total - len(data))
+        part = _read_at(exchange, link, 0, len(data), want)
         part.check(SW_END_OF_FILE)
         if not part.data:
             raise MalformedData()  # the chip stopped short of the length it announced
@@ -256,7 +420,9 @@ def read_file(exchange: Exchange, sfi: int, *, extended: bool) -> bytes | None:
     return bytes(data[:total])
 
 
-def read_card_access(exchange: Exchange, *, extended: bool) -> bytes | None:
+def read_card_access(
+    exchange: Exchange, *, extended: bool, link: ChipLink | None = None
+) -> bytes | None:
     """EF.CardAccess when it is available and offers PACE, else ``None`` (go on with BAC).
 
     EF.CardAccess lives in the master file and is read in plain, before access control.
@@ -269,7 +435,7 @@ def read_card_access(exchange: Exchange, *, extended: bool) -> bytes | None:
     never falls back to BAC (:func:`kiosk.emrtd.access.establish`).
     """
     try:
-        content = read_file(exchange, SFI_CARD_ACCESS, extended=extended)
+        content = read_file(exchange, SFI_CARD_ACCESS, extended=extended, link=link)
         if content is None or not parse_security_infos(content).pace:
             return None
     except (StatusWordError, MalformedData):
@@ -318,6 +484,7 @@ def read_document(
     now: datetime,
     progress: ProgressCallback | None = None,
     edl: bool | None = None,
+    pin: AccessPin | None = None,
 ) -> ChipReadResult:
     """Read and verify a document chip; see the module docstring for the steps.
 
@@ -325,7 +492,9 @@ def read_document(
     secret from :mod:`kiosk.emrtd.access`. ``extended`` says whether extended-length APDUs
     work end to end (the device adapter detects it). ``edl`` forces the eDL application;
     by default an eDL access key (``secret.is_edl``) selects it. ``now`` is the moment
-    certificate validity is checked against.
+    certificate validity is checked against. ``pin`` carries the access decision from an
+    earlier attempt on the same document (:class:`AccessPin`): pass the same object to
+    every attempt of one read.
     """
     from kiosk.emrtd import access, lds, pa
 
@@ -334,26 +503,38 @@ def read_document(
     is_edl = bool(getattr(secret, "is_edl", False)) if edl is None else edl
     aid = EDL_AID if is_edl else EMRTD_AID
 
+    link = ChipLink(extended)
+    plain = _plain(counter, link)
     with clock.step(ReadStep.CARD_ACCESS, 0.0):
-        card_access = read_card_access(_plain(counter, extended), extended=extended)
+        card_access = read_card_access(plain, extended=link.extended, link=link)
 
     pace_offered = access.offers_pace(card_access)
+    if pin is not None:
+        if pin.pace and not pace_offered:
+            # The first attempt saw PACE; a chip that now hides it is not read with BAC.
+            raise ChipProtocolError()
+        pin.pace = pin.pace or pace_offered
     with clock.step(ReadStep.ACCESS_CONTROL, 0.05):
         if not pace_offered:
             # BAC/BAP run inside the application (9303-11 section 4.3).
-            _plain(counter, extended)(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid)).check()
-        channel = access.establish(counter, secret, card_access, extended=extended)
+            select_application(plain, aid, link)
+        channel = access.establish(counter, secret, card_access, extended=link.extended)
+
+    def short_channel() -> None:
+        channel.extended = False
+
+    link.on_short = short_channel
     exchange: Exchange = channel.transmit
 
     with clock.step(ReadStep.SELECT_APPLICATION, 0.25):
         if pace_offered:
             # After PACE the terminal selects the application under SM (9303-11 4.4).
-            exchange(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid)).check()
+            select_application(exchange, aid, link)
 
     files: dict[int, bytes] = {}
     with clock.step(ReadStep.READ_FILES, 0.3):
-        com = read_file(exchange, SFI_COM, extended=extended)
-        sod = read_file(exchange, SFI_SOD, extended=extended)
+        com = read_file(exchange, SFI_COM, extended=link.extended, link=link)
+        sod = read_file(exchange, SFI_SOD, extended=link.extended, link=link)
         if com is None or sod is None:
             raise UnsupportedProtocol()
         present = set(lds.parse_com(com).data_groups)
@@ -363,7 +544,7 @@ def read_document(
                 continue
             if progress is not None:
                 progress(ReadStep.READ_FILES, 0.3 + 0.4 * index / len(wanted))
-            data = read_file(exchange, number, extended=extended)
+            data = read_file(exchange, number, extended=link.extended, link=link)
             if data is not None:
                 files[number] = data
         if 1 not in files:
@@ -413,12 +594,12 @@ def read_document(
         if dg_ok.get(14, False) and 14 in files and _offers_ca(files[14]):
             clone_method = "CA"
             clone_check, clone_reason = _clone_check(
-                lambda: ca_perform(channel, files[14], extended)
+                lambda: ca_perform(channel, files[14], link.extended)
             )
         elif dg_ok.get(15, False) and 15 in files:
             clone_method = "AA"
             clone_check, clone_reason = _clone_check(
-                lambda: aa_perform(channel, files[15], files.get(14), extended)
+                lambda: aa_perform(channel, files[15], files.get(14), link.extended)
             )
 
     data_groups = tuple(sorted(files))
@@ -436,7 +617,7 @@ def read_document(
         clone_check=clone_check,
         clone_method=clone_method,
         clone_reason=clone_reason,
-        extended_length=extended,
+        extended_length=link.extended,
         apdu_count=counter.count,
         timings=tuple(clock.timings),
         data_groups=data_groups,

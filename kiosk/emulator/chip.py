@@ -62,6 +62,66 @@ SW_UNKNOWN = b"\x6f\x00"
 MAX_RESPONSE_DATA = 0xFF00
 
 
+@dataclass(frozen=True, slots=True)
+class Quirks:
+    """How an emulated chip (and the reader link in front of it) departs from the happy path.
+
+    Every field's default is the well-behaved chip; each one models a behaviour seen in
+    deployed chips or readers, so that the reader side can be tested against it:
+
+    - ``t0``: the T=0 transmission protocol (ISO/IEC 7816-3 section 10.3.4 / 12.2): response
+      data of a case-4 command is held back and announced with '61xx', to be fetched with
+      GET RESPONSE (ISO/IEC 7816-4 section 5.1.3); a case-2 command whose Le asks for more
+      than is available gets '6Cxx' (repeat with Le = xx). T=0 carries no extended length.
+    - ``select_fci``: SELECT with P2 '0C' (no response data) is refused with '6A86'; the chip
+      wants P2 '00' and answers with its FCI (ISO/IEC 7816-4 section 7.1.1, table 40).
+    - ``select_fid_only``: SELECT of an EF with P1 '02' (EF under the current DF) is refused;
+      only P1 '00' ("select MF, DF or EF by file identifier", table 39) works.
+    - ``sfi``: False for a chip without short EF identifiers: READ BINARY with P1 b8 set
+      answers '6986' (no current EF) or '6B00' (wrong P1-P2).
+    - ``eof``: the answer to a READ BINARY that reaches past the end of the file: ``"iso"``
+      (fewer bytes with '6282' for an explicit Le, '9000' for Le '00'/'0000', ISO/IEC 7816-4
+      section 5.1.3 and 11.2.3), ``"6282"`` (always '6282', also for Le '00'/'0000'),
+      ``"9000"`` (short data with '9000', never a warning) or ``"6b00"`` (the chip refuses to
+      read past the end at all: '6B00' and no data).
+    - ``max_read``: the most data bytes one READ BINARY returns (a small chip buffer); the
+      rest comes as short data with '9000' and must be asked for again.
+    - ``link_extended``: False for a reader that does not carry extended-length APDUs although
+      the chip announces them: every extended APDU is answered '6700' (wrong length).
+    - ``max_response``: the largest response (data and status word, as on the wire) the
+      reader's buffer holds; longer answers become '6700', as a reader that cannot deliver
+      them reports to the terminal.
+    """
+
+    t0: bool = False
+    select_fci: bool = False
+    select_fid_only: bool = False
+    sfi: bool = True
+    eof: str = "iso"
+    max_read: int | None = None
+    link_extended: bool = True
+    max_response: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The non-default fields, for ``profile.json``."""
+        defaults = Quirks()
+        return {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if getattr(self, name) != getattr(defaults, name)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object] | None) -> Quirks:
+        """Read what :meth:`as_json` wrote (unknown keys are an error)."""
+        return cls(**dict(data or {}))  # type: ignore[arg-type]
+
+
+NO_QUIRKS = Quirks()
+EOF_MODES = ("iso", "6282", "9000", "6b00")
+INS_GET_RESPONSE = 0xC0
+
+
 class ApduFormatError(Exception):
     """A command APDU does not follow ISO/IEC 7816-3 case 1-4 encoding."""
 
@@ -207,8 +267,13 @@ class Chip:
         extended_length: bool = True,
         trace: Callable[[str], None] | None = None,
         card_access_sw: int | None = None,
+        quirks: Quirks = NO_QUIRKS,
     ) -> None:
+        if quirks.eof not in EOF_MODES:
+            raise ValueError(f"unknown end-of-file behaviour {quirks.eof!r}")
         self._atr = atr
+        self.quirks = quirks
+        self._pending: tuple[bytes, bytes] | None = None  # T=0: data and SW for GET RESPONSE
         self.card_access_sw = card_access_sw
         self.mf_files = dict(mf_files)
         self.applications = {app.aid: app for app in applications}
@@ -252,7 +317,58 @@ class Chip:
 
     # --- APDU processing --------------------------------------------------------------
     def transmit(self, apdu: bytes) -> bytes:
-        """Process one command APDU; return response data || SW1 || SW2."""
+        """Process one command APDU; return response data || SW1 || SW2.
+
+        The reader-link and transmission-protocol quirks (:class:`Quirks`) apply here,
+        around the chip's own processing.
+        """
+        quirks = self.quirks
+        extended = _is_extended(apdu)
+        if extended and (quirks.t0 or not quirks.link_extended):
+            # T=0 has no extended length; a reader without it refuses the APDU.
+            return SW_WRONG_LENGTH
+        response = self._t0(apdu) if quirks.t0 else self._process(apdu)
+        if quirks.max_response is not None and len(response) > quirks.max_response:
+            return SW_WRONG_LENGTH  # the reader's buffer cannot take the answer
+        return response
+
+    def _t0(self, apdu: bytes) -> bytes:
+        """T=0 (ISO/IEC 7816-3 section 12.2): '61xx' + GET RESPONSE, '6Cxx' for a wrong Le."""
+        if len(apdu) >= 4 and apdu[1] == INS_GET_RESPONSE and apdu[0] & 0xFC == 0:
+            pending, self._pending = self._pending, None
+            if pending is None:
+                return SW_CONDITIONS_NOT_SATISFIED
+            data, sw = pending
+            le = (apdu[4] or 256) if len(apdu) == 5 else 256
+            if le > len(data) and len(data) < 256:
+                self._pending = pending
+                return b"\x6c" + bytes((len(data),))
+            return self._announce(data[:le], data[le:], sw)
+        self._pending = None
+        response = self._process(apdu)
+        data, sw = response[:-2], response[-2:]
+        if not data:
+            return response
+        try:
+            cmd = parse_command(apdu)
+        except ApduFormatError:
+            return response
+        if cmd.data:
+            # Case 4 under T=0: the command goes without Le; the answer waits for GET RESPONSE.
+            return self._announce(b"", data, sw)
+        le = cmd.le or 256
+        if le > len(data) and len(data) < 256 and sw[:1] in (b"\x90", b"\x62"):
+            # Case 2 with Le larger than the answer: 'wrong length, xx available' (12.2.2).
+            return b"\x6c" + bytes((len(data),))
+        return response
+
+    def _announce(self, now: bytes, rest: bytes, sw: bytes) -> bytes:
+        if not rest:
+            return now + sw
+        self._pending = (rest, sw)
+        return now + b"\x61" + bytes((min(len(rest), 256) & 0xFF,))
+
+    def _process(self, apdu: bytes) -> bytes:
         if not self.extended_length and _is_extended(apdu):
             # A chip without extended length rejects such APDUs (ISO/IEC 7816-4 5.1).
             return SW_WRONG_LENGTH
@@ -315,6 +431,10 @@ class Chip:
     # --- SELECT -----------------------------------------------------------------------
     def _select(self, cmd: Command) -> Response:
         p1, data = cmd.p1, cmd.data
+        if self.quirks.select_fci and cmd.p2 & 0x0C == 0x0C:
+            return Response.status(SW_WRONG_P1P2_FUNC)  # "no response data" not supported
+        if self.quirks.select_fid_only and p1 == 0x02:
+            return Response.status(SW_WRONG_P1P2_FUNC)
         if p1 == 0x04:  # by DF name (AID)
             app = self.applications.get(data)
             if app is None:
@@ -325,6 +445,8 @@ class Chip:
             self.current_app = app
             self.current_in_mf = False
             self.current_ef = None
+            if cmd.p2 & 0x0C == 0x00:  # return FCI: template '6F' with the DF name '84'
+                return Response(b"\x6f" + bytes((len(data) + 2, 0x84, len(data))) + data, SW_OK)
             return Response.status(SW_OK)
         if p1 in (0x00, 0x02):  # by FID (P1 '00': any file incl. MF, '02': EF under DF)
             if p1 == 0x00 and data in (b"", b"\x3f\x00"):
@@ -343,7 +465,10 @@ class Chip:
             if not self._readable(fid):
                 return Response.status(SW_SECURITY_NOT_SATISFIED)
             self.current_ef = fid
-            fcp = self._fcp(fid) if cmd.p2 & 0x0C == 0x04 else b""
+            p2 = cmd.p2 & 0x0C
+            fcp = self._fcp(fid) if p2 == 0x04 else b""
+            if p2 == 0x00:  # FCI: the FCP objects inside template '6F'
+                fcp = b"\x6f" + self._fcp(fid)[1:]
             return Response(fcp, SW_OK)
         return Response.status(SW_WRONG_P1P2_FUNC)
 
@@ -375,6 +500,11 @@ class Chip:
     # --- READ BINARY ------------------------------------------------------------------
     def _read_binary(self, cmd: Command) -> Response:
         if cmd.ins == 0xB0:
+            if cmd.p1 & 0x80 and not self.quirks.sfi:
+                # No short EF identifiers: P1 b8 set is no valid offset (15 bits).
+                return Response.status(
+                    SW_NO_CURRENT_EF if self.current_ef is None else SW_WRONG_P1P2
+                )
             if cmd.p1 & 0x80:  # P1 b8=1: SFI in b5-b1, offset in P2 (ISO/IEC 7816-4 7.2.2)
                 sfi = cmd.p1 & 0x1F
                 # EF.CardAccess (SFI '1C') is read from the MF even with an application
@@ -420,7 +550,14 @@ class Chip:
             return Response.status(SW_WRONG_LENGTH)
         if offset > len(content):
             return Response.status(SW_WRONG_P1P2)
+        quirks = self.quirks
         wanted = min(cmd.le, MAX_RESPONSE_DATA)
+        overhead = 4 if cmd.ins == 0xB1 else 0  # DO'53' tag and length count against Le
+        past_end = offset + wanted - overhead > len(content)
+        if past_end and quirks.eof == "6b00":
+            return Response.status(SW_WRONG_P1P2)  # this chip never reads past the end
+        if quirks.max_read is not None:
+            wanted = min(wanted, quirks.max_read + overhead)
         chunk = content[offset : offset + wanted]
         if cmd.ins == 0xB1:
             # Odd INS answers wrap the data in DO'53' (ISO/IEC 7816-4 7.2.2).
@@ -428,7 +565,12 @@ class Chip:
             chunk = b"\x53" + _ber_length(len(chunk)) + chunk
         # Fewer bytes than an explicit Le: warning '6282' (end of file reached); Le '00' or
         # '0000' means "as many as available" and gets '9000' (ISO/IEC 7816-4 5.1.3).
-        short_read = offset + wanted > len(content) and cmd.le not in (256, 65536)
+        if quirks.eof == "9000":
+            short_read = False
+        elif quirks.eof == "6282":
+            short_read = past_end
+        else:
+            short_read = past_end and cmd.le not in (256, 65536)
         sw = SW_END_OF_FILE if short_read else SW_OK
         return Response(chunk, sw)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.emulator.chip import EDL_AID, EMRTD_AID
+from kiosk.emulator.chip import EDL_AID, EMRTD_AID, NO_QUIRKS, Quirks
 
 # A contactless ATR as PC/SC part 3 builds it for an ISO 14443-4 card: TD1/TD2 announce
 # T=0 then T=1, followed by the historical bytes and the check byte TCK (XOR of T0..last).
@@ -35,8 +35,14 @@ def _atr(historical: bytes) -> bytes:
     return b"\x3b" + body + bytes((tck,))
 
 
-def atr_for(extended_length: bool) -> bytes:
-    """The ATR of an emulated chip with or without extended length support."""
+def atr_for(extended_length: bool, *, t0: bool = False) -> bytes:
+    """The ATR of an emulated chip with or without extended length support.
+
+    ``t0``: a chip that speaks only T=0 (ISO/IEC 7816-3 section 8.2.3: no TD1, so T=0 is
+    implied and no check byte follows), with the short-length card capabilities.
+    """
+    if t0:
+        return bytes((0x3B, len(_CAPS_SHORT))) + _CAPS_SHORT
     return _atr(_CAPS_EXTENDED if extended_length else _CAPS_SHORT)
 
 
@@ -56,6 +62,13 @@ class ChipProfile:
     READ BINARY of EF.CardAccess instead of the file: older chips answer 6982, 6986, 6A86,
     6D00 or 6E00 there rather than 6A82 (the reader must then go on with BAC, 9303-11
     section 4.2 step 1).
+
+    Reader and transport quirks: ``quirks`` (:class:`~kiosk.emulator.chip.Quirks`: T=0,
+    SELECT and READ BINARY variants, a reader without extended length or with a small
+    buffer); ``slow_ins`` maps an INS byte to extra seconds the chip takes for it (on top of
+    ``delay_s`` for every APDU); ``drop_after_access`` makes the chip leave the field once,
+    right after access control succeeded (the next command finds no card), and come back
+    when pcscd has noticed (:data:`kiosk.emulator.server.REMOVAL_SETTLE_S`).
     """
 
     name: str
@@ -74,6 +87,9 @@ class ChipProfile:
     remove_after: int | None = None
     delay_s: float = 0.0
     card_access_sw: int | None = None
+    quirks: Quirks = NO_QUIRKS
+    slow_ins: dict[int, float] = field(default_factory=dict)
+    drop_after_access: bool = False
 
     @property
     def is_edl(self) -> bool:
@@ -108,6 +124,9 @@ class ChipProfile:
             "remove_after": self.remove_after,
             "delay_s": self.delay_s,
             "card_access_sw": self.card_access_sw,
+            "quirks": self.quirks.as_json(),
+            "slow_ins": {f"{ins:02X}": seconds for ins, seconds in self.slow_ins.items()},
+            "drop_after_access": self.drop_after_access,
         }
         (folder / "profile.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
         return folder
@@ -145,4 +164,7 @@ class ChipProfile:
             remove_after=meta.get("remove_after"),
             delay_s=float(meta.get("delay_s", 0.0)),
             card_access_sw=meta.get("card_access_sw"),
+            quirks=Quirks.from_json(meta.get("quirks")),
+            slow_ins={int(ins, 16): float(s) for ins, s in meta.get("slow_ins", {}).items()},
+            drop_after_access=bool(meta.get("drop_after_access", False)),
         )

@@ -26,6 +26,15 @@ different CA key than DG14), ``removed_after_12``, ``slow_chip`` (30 ms per APDU
 Reader-side quirks: ``legacy_bac_card_access_<kind>`` is the legacy passport whose
 EF.CardAccess read gives a status word other than 6A82 (``6982``, ``6986``, ``6a86``,
 ``6d00``, ``6e00``) or a file without PACE (``empty``, ``malformed``, ``no_pace``).
+``quirk_*`` (:data:`READER_QUIRKS`) are genuine documents behind one reader or transport
+quirk each: T=0 (``quirk_t0_pace``, ``quirk_t0_bac``), no or uncarried extended length and
+a small reader buffer (``quirk_short_only``, ``quirk_reader_no_extended``,
+``quirk_small_buffer``), SELECT and SFI variants (``quirk_select_fci``,
+``quirk_select_fci_t0_bac``, ``quirk_no_sfi``, ``quirk_fid_only``), end-of-file answers
+(``quirk_eof_6282``, ``quirk_eof_6b00``, ``quirk_eof_6b00_short``,
+``quirk_short_data_9000``), a 90 KB DG2 read with the odd INS (``quirk_large_dg2``,
+``quirk_large_dg2_short``), a slow chip (``quirk_slow_pace``) and a field drop after
+access control (``quirk_field_drop_pace``, ``quirk_field_drop_bac``).
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kiosk.emrtd import tlv
 from kiosk.emulator import factory as f
-from kiosk.emulator.chip import EDL_AID, EMRTD_AID
+from kiosk.emulator.chip import EDL_AID, EMRTD_AID, Quirks
 from kiosk.emulator.profile import ChipProfile
 from kiosk.mrz.build import format_edl, format_td1, format_td3
 
@@ -52,8 +61,24 @@ PASSPORT_CAN = "482915"
 ID_CARD_CAN = "735102"
 
 
+def _padded_jpeg(image: bytes, size: int) -> bytes:
+    """``image`` (a JPEG) grown to about ``size`` bytes with APP15 segments after SOI.
+
+    Still a valid JPEG that decodes to the same picture: decoders skip APPn segments
+    (ISO/IEC 10918-1 B.2.4.6). It stands in for the big DG2 of a document with a
+    high-resolution or several face images, and for DG3-sized files.
+    """
+    pad = bytearray()
+    left = size - len(image)
+    while left > 4:
+        body = min(left - 4, 0xFFFF - 2)
+        pad += b"\xff\xef" + (body + 2).to_bytes(2, "big") + bytes(body)
+        left -= body + 4
+    return image[:2] + bytes(pad) + image[2:]
+
+
 @cache
-def _passport_2024_files(signer_kind: str = "genuine") -> f.DocumentFiles:
+def _passport_2024_files(signer_kind: str = "genuine", face_size: int = 0) -> f.DocumentFiles:
     holder = f.Holder(
         surname="DE BRUIJN",
         given_names="WILLEKE LOTTE",
@@ -72,6 +97,8 @@ def _passport_2024_files(signer_kind: str = "genuine") -> f.DocumentFiles:
     ca_key = f.derived_ec_key("passport 2024 CA", "brainpoolP512r1")
     aa_key = f.derived_ec_key("passport 2024 AA", "brainpoolP256r1")
     image, width, height = f.face_image(1)
+    if face_size:
+        image = _padded_jpeg(image, face_size)
     pace = [("ECDH-GM-AES-256", "brainpoolP320r1")]
     dgs = {
         1: f.build_dg1(mrz),
@@ -121,12 +148,14 @@ def _emrtd_profile(
     )
 
 
-def _passport_2024_profile(name: str, description: str, signer_kind: str) -> ChipProfile:
+def _passport_2024_profile(
+    name: str, description: str, signer_kind: str, face_size: int = 0
+) -> ChipProfile:
     """The 2024 passport's chip (PACE only, brainpoolP320r1/AES-256) with a given signer."""
     return _emrtd_profile(
         name,
         description,
-        _passport_2024_files(signer_kind),
+        _passport_2024_files(signer_kind, face_size),
         can=PASSPORT_CAN,
         bac=False,
         pace=("ECDH-GM-AES-256:brainpoolP320r1",),
@@ -453,6 +482,144 @@ def bac_card_access_quirk(kind: str) -> ChipProfile:
 
 CARD_ACCESS_QUIRKS = (*_CARD_ACCESS_STATUS_QUIRKS, *_CARD_ACCESS_FILE_QUIRKS)
 
+
+# --- reader and transport quirks (issue 9 item 3) ----------------------------------------
+# Each is a genuine document (it verifies) whose chip or reader link behaves in one of the
+# ways deployed chips and readers do; ``kiosk chip read`` must read every one of them.
+LARGE_DG2_BYTES = 90_000  # past the 32767 offsets of READ BINARY 'B0', as a DG3 would be
+
+
+def _quirky(base: ChipProfile, name: str, description: str, **changes: object) -> ChipProfile:
+    return base.with_changes(name=name, description=f"{f.TEST_ONLY}: {description}", **changes)
+
+
+def _reader_quirks() -> dict[str, Callable[[], ChipProfile]]:
+    passport, bac_passport = nl_passport_2024, legacy_bac_passport
+    t0 = Quirks(t0=True)
+    return {
+        # T=0 chips (61xx + GET RESPONSE, 6Cxx): PACE and BAC, short APDUs only.
+        "quirk_t0_pace": lambda: _quirky(
+            passport(),
+            "quirk_t0_pace",
+            "passport on T=0 (61xx/6Cxx)",
+            quirks=t0,
+            extended_length=False,
+        ),
+        "quirk_t0_bac": lambda: _quirky(
+            bac_passport(),
+            "quirk_t0_bac",
+            "BAC passport on T=0 (61xx/6Cxx)",
+            quirks=t0,
+        ),
+        # Readers: no extended length at all, or not carried although the chip has it, or a
+        # small buffer (a response of 0xDF data bytes plus SM overhead does not fit).
+        "quirk_short_only": lambda: _quirky(
+            passport(),
+            "quirk_short_only",
+            "passport, short APDUs only (261-byte reader)",
+            extended_length=False,
+        ),
+        "quirk_reader_no_extended": lambda: _quirky(
+            passport(),
+            "quirk_reader_no_extended",
+            "passport announcing extended length behind a reader that does not carry it",
+            quirks=Quirks(link_extended=False),
+        ),
+        "quirk_small_buffer": lambda: _quirky(
+            passport(),
+            "quirk_small_buffer",
+            "passport behind a reader with a 160-byte buffer",
+            extended_length=False,
+            quirks=Quirks(max_response=160),
+        ),
+        # SELECT and file addressing.
+        "quirk_select_fci": lambda: _quirky(
+            passport(),
+            "quirk_select_fci",
+            "passport refusing SELECT with P2=0C (wants FCI)",
+            quirks=Quirks(select_fci=True),
+        ),
+        "quirk_select_fci_t0_bac": lambda: _quirky(
+            bac_passport(),
+            "quirk_select_fci_t0_bac",
+            "BAC passport on T=0 refusing SELECT with P2=0C (wants FCI)",
+            quirks=Quirks(t0=True, select_fci=True),
+        ),
+        "quirk_no_sfi": lambda: _quirky(
+            passport(),
+            "quirk_no_sfi",
+            "passport without short EF identifiers",
+            quirks=Quirks(sfi=False),
+        ),
+        "quirk_fid_only": lambda: _quirky(
+            bac_passport(),
+            "quirk_fid_only",
+            "BAC passport: no SFI, SELECT only with P1=00 (by file identifier)",
+            quirks=Quirks(sfi=False, select_fid_only=True),
+        ),
+        # READ BINARY at the end of a file.
+        "quirk_eof_6282": lambda: _quirky(
+            passport(),
+            "quirk_eof_6282",
+            "passport warning 6282 on every read past the end",
+            quirks=Quirks(eof="6282"),
+        ),
+        "quirk_eof_6b00": lambda: _quirky(
+            passport(),
+            "quirk_eof_6b00",
+            "passport refusing reads past the end with 6B00",
+            quirks=Quirks(eof="6b00"),
+        ),
+        "quirk_eof_6b00_short": lambda: _quirky(
+            bac_passport(),
+            "quirk_eof_6b00_short",
+            "BAC passport refusing reads past the end with 6B00",
+            quirks=Quirks(eof="6b00"),
+        ),
+        "quirk_short_data_9000": lambda: _quirky(
+            passport(),
+            "quirk_short_data_9000",
+            "passport returning at most 200 bytes per READ BINARY with 9000",
+            quirks=Quirks(eof="9000", max_read=200),
+        ),
+        # A DG2 (or DG3) larger than 32767 bytes: the odd INS 'B1' with DO'54'.
+        "quirk_large_dg2": lambda: _passport_2024_profile(
+            "quirk_large_dg2",
+            f"passport with a {LARGE_DG2_BYTES}-byte DG2",
+            "genuine",
+            LARGE_DG2_BYTES,
+        ),
+        "quirk_large_dg2_short": lambda: _passport_2024_profile(
+            "quirk_large_dg2_short",
+            f"passport with a {LARGE_DG2_BYTES}-byte DG2, short APDUs",
+            "genuine",
+            LARGE_DG2_BYTES,
+        ).with_changes(extended_length=False),
+        # A chip slow enough to need long timeouts: 1.5 s per PACE/CA step, 1 s per AA.
+        "quirk_slow_pace": lambda: _quirky(
+            passport(),
+            "quirk_slow_pace",
+            "passport taking 1.5 s per GENERAL AUTHENTICATE",
+            slow_ins={0x86: 1.5, 0x88: 1.0},
+        ),
+        # The field drops between access control and the first read.
+        "quirk_field_drop_pace": lambda: _quirky(
+            passport(),
+            "quirk_field_drop_pace",
+            "passport leaving the field after PACE",
+            drop_after_access=True,
+        ),
+        "quirk_field_drop_bac": lambda: _quirky(
+            bac_passport(),
+            "quirk_field_drop_bac",
+            "BAC passport leaving the field after BAC",
+            drop_after_access=True,
+        ),
+    }
+
+
+READER_QUIRKS = tuple(_reader_quirks())
+
 PROFILES: dict[str, Callable[[], ChipProfile]] = {
     "nl_passport_2024": nl_passport_2024,
     "nl_id_card_2019": nl_id_card_2019,
@@ -470,6 +637,7 @@ PROFILES: dict[str, Callable[[], ChipProfile]] = {
         f"legacy_bac_card_access_{kind}": functools.partial(bac_card_access_quirk, kind)
         for kind in CARD_ACCESS_QUIRKS
     },
+    **_reader_quirks(),
 }
 
 _REMOVED = re.compile(r"removed_after_(\d+)")

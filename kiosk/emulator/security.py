@@ -255,12 +255,13 @@ def build_access_handler(profile: ChipProfile) -> ChipSecurity | None:
 def build_chip(profile: ChipProfile) -> Chip:
     """Create a fresh chip in its power-on state serving ``profile``."""
     return Chip(
-        atr=atr_for(profile.extended_length),
+        atr=atr_for(profile.extended_length, t0=profile.quirks.t0),
         extended_length=profile.extended_length,
         mf_files=profile.mf_files,
         applications=[Application(profile.aid, profile.files, protected=profile.protected)],
         access=build_access_handler(profile),
         card_access_sw=profile.card_access_sw,
+        quirks=profile.quirks,
     )
 
 

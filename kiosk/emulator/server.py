@@ -124,6 +124,7 @@ class Emulator:
     def _run(self) -> None:
         from kiosk.emulator.security import build_chip
 
+        drop = self.profile.drop_after_access
         try:
             while not self._stop.is_set():
                 try:
@@ -138,6 +139,8 @@ class Emulator:
                     remove_after=self._remove_after,
                     delay_s=self._delay_s,
                     on_apdu=self._count,
+                    slow_ins=self.profile.slow_ins,
+                    drop_after_access=drop,
                 )
                 with self._lock:
                     self._session = session
@@ -157,6 +160,13 @@ class Emulator:
                     # Debian's pcscd + vpcd), so this emulator ends only after two polls.
                     time.sleep(REMOVAL_SETTLE_S)
                     return
+                if session.dropped:
+                    # The field dropped once; the document comes back after pcscd noticed
+                    # it was gone (the same two polls as above), and stays this time.
+                    drop = False
+                    if self._stop.wait(REMOVAL_SETTLE_S):
+                        return
+                    continue
                 if self._stop.wait(0.2):
                     return
         finally:

@@ -19,7 +19,7 @@ import logging
 import socket
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,11 @@ class VpcdSession:
 
     ``remove_after`` closes the connection after that many APDUs, which pcscd reports as the
     card being pulled off the reader mid-read; ``delay_s`` sleeps before every answer (a slow
-    chip). ``on_apdu`` is called with each command and response (for tracing and counting).
+    chip), and ``slow_ins`` adds seconds for particular INS bytes (a chip whose PACE or RSA
+    takes long). ``drop_after_access`` closes the connection at the first command after
+    access control succeeded (the card's ``authenticated``), which pcscd reports as the card
+    having left the field; :attr:`dropped` then says so. ``on_apdu`` is called with each
+    command and response (for tracing and counting).
     """
 
     def __init__(
@@ -102,8 +106,13 @@ class VpcdSession:
         remove_after: int | None = None,
         delay_s: float = 0.0,
         on_apdu: Callable[[bytes, bytes], None] | None = None,
+        slow_ins: Mapping[int, float] | None = None,
+        drop_after_access: bool = False,
     ) -> None:
         self._sock = sock
+        self._slow_ins = dict(slow_ins or {})
+        self._drop_after_access = drop_after_access
+        self.dropped = False
         self._card = card
         self._remove_after = remove_after
         self._delay_s = delay_s
@@ -147,9 +156,14 @@ class VpcdSession:
         if self._remove_after is not None and self.apdu_count >= self._remove_after:
             log.info("emulated card removed after %d APDUs", self.apdu_count)
             return False
+        if self._drop_after_access and getattr(self._card, "authenticated", False):
+            log.info("emulated card left the field after access control")
+            self.dropped = True
+            return False
         self.apdu_count += 1
-        if self._delay_s:
-            time.sleep(self._delay_s)
+        delay = self._delay_s + (self._slow_ins.get(message[1], 0.0) if len(message) > 1 else 0.0)
+        if delay:
+            time.sleep(delay)
         response = self._card.transmit(message)
         if self._on_apdu is not None:
             self._on_apdu(message, response)

@@ -158,6 +158,28 @@ def test_get_response_is_followed(card_reader, place):
     assert card.commands[-1] == bytes.fromhex("00C0000003")
 
 
+def test_wrong_le_is_repeated_with_the_length_the_card_gives(card_reader, place):
+    # T=0 case 2 with Le too large: '6Cxx', then the same command with Le = xx
+    # (ISO 7816-3 section 12.2.2); and '6Cxx' to a GET RESPONSE as well.
+    def answer(command: bytes) -> bytes:
+        if command == bytes.fromhex("00B0000000"):
+            return b"\x6c\x02"
+        if command == bytes.fromhex("00B0000002"):
+            return b"\x61\x04"
+        if command == bytes.fromhex("00C0000004"):
+            return b"\x6c\x03"
+        return b"\xaa\xbb\xcc\x90\x00"
+
+    card = place(answer, atr=ATR_SHORT_ONLY)
+    job = card_reader.submit(lambda ch: (ch.transmit(bytes.fromhex("00B0000000")), ch.apdu_count))
+    response, count = job.result(5)
+    assert response == b"\xaa\xbb\xcc\x90\x00"
+    assert card.commands[-4:] == [
+        bytes.fromhex(h) for h in ("00B0000000", "00B0000002", "00C0000004", "00C0000003")
+    ]
+    assert count == 4  # the device counts every APDU on the wire
+
+
 def test_card_pulled_mid_job_raises_card_removed(card_reader, place):
     place(ok(b"\x00"), atr=ATR_SHORT_ONLY, remove_after=2)
 
