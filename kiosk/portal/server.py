@@ -15,7 +15,6 @@ Privacy: request bodies are never logged; log lines carry the method, the route 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import math
@@ -114,17 +113,6 @@ def server_tls_context(certfile: str | Path, keyfile: str | Path | None = None) 
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(str(certfile), None if keyfile is None else str(keyfile))
     return context
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 _OVERLOADED = (

@@ -19,12 +19,13 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -211,6 +212,11 @@ class PortalStore:
         pool_ttl: timedelta = DEFAULT_POOL_TTL,
     ) -> None:
         path = ":memory:" if db_path is None or str(db_path) == ":memory:" else str(db_path)
+        if path != ":memory:":
+            # Owner-only before SQLite touches it (password hashes, TOTP secrets, the MAC
+            # key); SQLite gives its -wal and -shm files the database file's permissions.
+            with suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         # isolation_level=None: we issue BEGIN IMMEDIATE/COMMIT ourselves, one per method.
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
