@@ -231,6 +231,7 @@ def default_key_provider(
     key_store: str = "auto",
     *,
     environ: Mapping[str, str] | None = None,
+    use_keyring: bool = True,
 ) -> KeyProvider:
     """Return the provider ``key_store`` (``storage.key_store``) names; see the module doc.
 
@@ -239,6 +240,8 @@ def default_key_provider(
     neither, ``store.error.no_key_store``. A key file that an older kiosk made in the data
     folder is still used under ``auto`` (the key must not be lost; doctor warns).
     """
+    if not use_keyring:
+        key_store = "file"  # the older spelling of an explicit key file
     if key_store not in KEY_STORES:
         raise ValueError(f"unknown key store {key_store!r}")
     environ = os.environ if environ is None else environ
