@@ -565,9 +565,10 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body leave in separate writes; with Nagle on, the body waits for the
     # client's delayed ACK (~40 ms per request on Linux). TCP_NODELAY sends it at once.
     disable_nagle_algorithm = True
-    # Idle keep-alive connections close after this many seconds; also the longest a
-    # worker waits for the rest of a request.
-    timeout = 15
+    # Idle keep-alive connections close after this many seconds (httpx reuses a connection
+    # for 5 s); also the longest a worker waits for the rest of a request. It bounds how
+    # long idle connections can hold every worker while new ones wait.
+    timeout = 10
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -592,6 +593,9 @@ class _Handler(BaseHTTPRequestHandler):
             # An unknown method is the client's error, not a server failure (no 5xx).
             code = HTTPStatus.METHOD_NOT_ALLOWED
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # Unparsable request line: http.server would answer without a status line.
+            self.request_version = self.protocol_version
         status = HTTPStatus(code)
         error = "method_not_allowed" if code == 405 else "bad_request"
         self._send(code, {"error": error, "detail": status.phrase.lower()}, None)
