@@ -34,7 +34,9 @@ NAME_KEYS = frozenset(
 )
 _NAME_PAIR = re.compile(
     r"(?P<key>\b(?:" + "|".join(sorted(NAME_KEYS)) + r")\b['\"]?\s*[:=]\s*)"
-    r"(?P<quote>['\"]?)(?P<value>[^'\",)}\]\n]*)(?P=quote)"
+    r"(?:(?P<quote>['\"])(?P<quoted>[^'\"\n]*)(?P=quote)"
+    # Unquoted: up to a delimiter or the next ``key=``, so "surname=de Vries x=1" works.
+    r"|(?P<bare>[^'\",)}\]\n]*?)(?=[,)}\]\n]|\s+\w+\s*[:=]|\s*$))"
 )
 
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -60,8 +62,9 @@ def mask_name(name: str | None) -> str:
 
 def _mask_pairs(text: str) -> str:
     def _masked(match: re.Match[str]) -> str:
-        quote = match.group("quote")
-        return f"{match.group('key')}{quote}{mask_name(match.group('value'))}{quote}"
+        quote = match.group("quote") or ""
+        value = match.group("quoted") if quote else match.group("bare")
+        return f"{match.group('key')}{quote}{mask_name(value)}{quote}"
 
     return _NAME_PAIR.sub(_masked, text)
 
