@@ -17,6 +17,7 @@ message names the key and where the value came from (the file or the environment
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import os
 import tomllib
@@ -70,10 +71,16 @@ class Url:
     """An absolute URL with one of ``schemes`` and a host, without user name or password."""
 
     schemes: tuple[str, ...] = ("http", "https")
+    # Schemes allowed only to this machine (127.0.0.0/8, ::1, localhost): plain http
+    # would carry tokens and personal data across the network unencrypted.
+    loopback_only: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """Return the constraint for the docs table."""
-        return " or ".join(f"`{s}://` URL" for s in self.schemes)
+        return " or ".join(
+            f"`{s}://` URL" + (" (loopback only)" if s in self.loopback_only else "")
+            for s in self.schemes
+        )
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ class Setting:
 
 
 SCHEMA: tuple[Setting, ...] = (
-    Setting("portal", "url", str, "http://127.0.0.1:8443", Url(),
+    Setting("portal", "url", str, "http://127.0.0.1:8443", Url(loopback_only=("http",)),
             "base URL of the portal (contract v1)"),
     Setting("portal", "timeout_s", float, 10.0, Range(0.5, 300),
             "HTTP timeout per request, seconds"),
@@ -166,6 +173,12 @@ SCHEMA: tuple[Setting, ...] = (
             "start the desk window fullscreen"),
     Setting("storage", "data_dir", str, "", AbsolutePath(),
             "where the encrypted database and key file live", "platform data dir"),
+    Setting("storage", "key_store", str, "auto",
+            OneOf(("auto", "keyring", "systemd", "file")),
+            "where the store key lives: `keyring` (OS keyring), `systemd` (credential "
+            "`zorgid-store-key` in `$CREDENTIALS_DIRECTORY`), `file` (a 0600 `store.key` "
+            "beside the database: an explicit choice that `kiosk doctor` warns about); "
+            "`auto`: systemd credential, else keyring, else refuse"),
     Setting("storage", "retention_days", int, 30, Range(0, 365),
             "days an acknowledged registration is kept before it is purged"),
     Setting("reader", "name", str, "", Text(0, 200),
@@ -229,6 +242,7 @@ class StorageConfig:
     """``[storage]``: the local encrypted database."""
 
     data_dir: str = _default("storage.data_dir")
+    key_store: str = _default("storage.key_store")
     retention_days: int = _default("storage.retention_days")
 
 
@@ -423,6 +437,8 @@ def _validate(spec: Setting, value: Any, source: Source) -> None:
         if parts.username is not None or parts.password is not None:
             # A password in the config file would end up in every `config show`.
             raise ConfigError("config.error.url_credentials", source=source, key=spec.key)
+        if parts.scheme in c.loopback_only and not _is_loopback(parts.hostname):
+            raise ConfigError("config.error.url_plain", scheme=parts.scheme, **common)
     elif isinstance(c, AbsolutePath):
         if value and not _is_absolute(value):
             raise ConfigError("config.error.path", **common)
@@ -437,6 +453,16 @@ def _validate(spec: Setting, value: Any, source: Source) -> None:
         not (c.min_len <= len(value) <= c.max_len) or not value.isprintable()
     ):
         raise ConfigError("config.error.text", low=c.min_len, high=c.max_len, **common)
+
+
+def _is_loopback(host: str) -> bool:
+    # Same rule as kiosk.sync.client.check_portal_url (which sits above this module).
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_absolute(text: str) -> bool:

@@ -165,24 +165,30 @@ def check_disk(
 
 def check_queue(config: Config) -> Check:
     """The queue's database opens and passes its integrity check (only if it exists)."""
-    from kiosk.store import DB_FILENAME, open_default
+    from kiosk.store import DB_FILENAME, Store, default_key_provider
+    from kiosk.store.keys import is_plain_key_file
 
     if not (config.data_dir() / DB_FILENAME).exists():
         return Check("queue", Status.OK, "doctor.queue.none")
     try:
-        store = open_default(config.data_dir(), retention_days=config.storage.retention_days)
+        keys = default_key_provider(config.data_dir(), config.storage.key_store)
+        store = Store.open(
+            config.data_dir() / DB_FILENAME, keys, retention_days=config.storage.retention_days
+        )
     except KioskError as exc:
         return Check("queue", Status.FAIL, exc.message_key, dict(exc.params))
     try:
         counts = store.counts()
     finally:
         store.close()
-    return Check(
-        "queue",
-        Status.WARN if counts.dead else Status.OK,
-        "doctor.queue.ok",
-        {"pending": counts.pending + counts.in_flight, "dead": counts.dead},
-    )
+    params = {"pending": counts.pending + counts.in_flight, "dead": counts.dead}
+    if is_plain_key_file(keys):
+        # The key beside the data: whoever copies the folder (a backup, a stolen disk) has
+        # both. Allowed only as an explicit choice, and never quietly.
+        return Check(
+            "queue", Status.WARN, "doctor.queue.key_file", {**params, "where": keys.describe()}
+        )
+    return Check("queue", Status.WARN if counts.dead else Status.OK, "doctor.queue.ok", params)
 
 
 def run_checks(

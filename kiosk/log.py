@@ -1,9 +1,10 @@
 """Structured, masked logging.
 
 Log records are JSON lines. Personal data never belongs in a log (DESIGN.md section 7): code
-logs identifiers only through :func:`mask_document_number`, and :class:`RedactingFilter` is a
-safety net that scrubs anything shaped like an MRZ line, a BSN or a document number that
-slipped into a message or an ``extra`` field anyway.
+logs identifiers only through :func:`mask_document_number` and names only through
+:func:`mask_name`, and :class:`RedactingFilter` is a safety net that scrubs anything shaped
+like an MRZ line, a BSN, a document number or a labelled name (``surname=...``, an ``extra``
+field named ``surname``) that slipped into a message or an ``extra`` field anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ _DOCNUM = re.compile(
     r"(?<![0-9A-Za-z])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{6,9}(?![0-9A-Za-z])"
 )
 
+# Names: ``extra`` fields with one of these keys are masked whole, and ``key=value`` or
+# ``"key": "value"`` pairs with them are masked inside messages (a repr or a JSON dump).
+NAME_KEYS = frozenset(
+    {"given_names", "surname", "display_name", "full_name", "holder_name", "beheerder_name"}
+)
+_NAME_PAIR = re.compile(
+    r"(?P<key>\b(?:" + "|".join(sorted(NAME_KEYS)) + r")\b['\"]?\s*[:=]\s*)"
+    r"(?:(?P<quote>['\"])(?P<quoted>[^'\"\n]*)(?P=quote)"
+    # Unquoted: up to a delimiter or the next ``key=``, so "surname=de Vries x=1" works.
+    r"|(?P<bare>[^'\",)}\]\n]*?)(?=[,)}\]\n]|\s+\w+\s*[:=]|\s*$))"
+)
+
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
@@ -40,13 +53,30 @@ def mask_document_number(number: str | None) -> str:
     return "*" * (len(number) - len(keep)) + keep
 
 
+def mask_name(name: str | None) -> str:
+    """Return a name masked to the initial of each part (``A*** M*** E***``)."""
+    if not name:
+        return ""
+    return " ".join(part[:1] + "***" for part in name.split())
+
+
+def _mask_pairs(text: str) -> str:
+    def _masked(match: re.Match[str]) -> str:
+        quote = match.group("quote") or ""
+        value = match.group("quoted") if quote else match.group("bare")
+        return f"{match.group('key')}{quote}{mask_name(value)}{quote}"
+
+    return _NAME_PAIR.sub(_masked, text)
+
+
 def redact(text: str) -> str:
-    """Scrub MRZ runs, BSN-shaped numbers and document-number-shaped tokens from ``text``."""
+    """Scrub names given as ``key=value``, MRZ runs, BSN- and document-number-shaped tokens."""
 
     def _mrz(match: re.Match[str]) -> str:
         run = match.group(0)
         return "[mrz]" if len(run) >= 20 else run
 
+    text = _mask_pairs(text)
     text = _MRZ_RUN.sub(_mrz, text)
     text = _BSN.sub("[number]", text)
     return _DOCNUM.sub(lambda m: mask_document_number(m.group(0)), text)
@@ -59,7 +89,9 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(record.getMessage())
         record.args = None
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
+            if key in NAME_KEYS and isinstance(value, str):
+                setattr(record, key, mask_name(value))
+            elif key not in _STANDARD_ATTRS and isinstance(value, str):
                 setattr(record, key, redact(value))
         return True
 

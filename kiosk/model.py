@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from kiosk.errors import InputError
-from kiosk.log import mask_document_number
+from kiosk.log import mask_document_number, mask_name
 
 
 class DocumentType(StrEnum):
@@ -73,9 +73,18 @@ class RegistrationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Letters (any script with diacritics), spaces, hyphens and apostrophes: what appears in the
-# name fields of Dutch WIDs. Digits and other symbols are typing errors.
-_NAME_OK = re.compile(r"^[^\W\d_]+(?:[ '\-\u2019][^\W\d_]+)*$")
+# What the name fields of a WID can hold (ICAO 9303-3 section 4.6 prints names in the
+# Latin alphabet, with national characters on the visual zone): Latin letters, combining
+# marks on them, and single spaces, hyphens and apostrophes between the parts ("'t Hart",
+# "O'Brien-Müller"). Digits and other symbols are typing errors; control, format (bidi
+# overrides, zero-width and other invisible characters), private-use, unassigned and
+# surrogate code points are refused outright, because they make a name look like another
+# or like nothing at all.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_MARK_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF))
+_APOSTROPHES = frozenset("'\u2019")
+# Over the class string of a name: L letter, M mark, S space, H hyphen, P apostrophe.
+_NAME_SHAPE = re.compile(r"^P?(?:LM{0,3})+(?:(?:S|H|P|SP)(?:LM{0,3})+)*$")
 MAX_NAME_LENGTH = 100
 MAX_AGE_YEARS = 130
 
@@ -83,6 +92,42 @@ MAX_AGE_YEARS = 130
 def normalise_name(value: str) -> str:
     """Collapse whitespace and normalise to NFC, keeping case and diacritics as typed."""
     return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def _name_class(ch: str) -> str:
+    if ch == " ":
+        return "S"
+    if ch == "-":
+        return "H"
+    if ch in _APOSTROPHES:
+        return "P"
+    category = unicodedata.category(ch)
+    if category.startswith("L") and unicodedata.name(ch, "").startswith("LATIN "):
+        return "L"
+    if category.startswith("M") and any(lo <= ord(ch) <= hi for lo, hi in _MARK_BLOCKS):
+        return "M"
+    return "?"
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a name on a WID, or None when it can (after normalisation).
+
+    Returns ``"hidden_characters"`` (control, bidi, invisible or surrogate code points),
+    ``"too_long"`` (over :data:`MAX_NAME_LENGTH` characters), ``"empty"`` (nothing
+    visible) or ``"characters"`` (anything else outside letters, marks, spaces,
+    hyphens and apostrophes of the Latin script, or in the wrong place). The desk
+    (:meth:`Employee.validate`) and the reference portal apply this same rule.
+    """
+    if any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in value):
+        return "hidden_characters"
+    name = normalise_name(value)
+    if len(name) > MAX_NAME_LENGTH:
+        return "too_long"
+    if not name:
+        return "empty"
+    if not _NAME_SHAPE.match("".join(_name_class(ch) for ch in name)):
+        return "characters"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +142,13 @@ class Employee:
         object.__setattr__(self, "given_names", normalise_name(self.given_names))
         object.__setattr__(self, "surname", normalise_name(self.surname))
 
+    def __repr__(self) -> str:
+        # Names and date of birth are personal data: a repr ends up in logs and tracebacks.
+        return (
+            f"Employee(given_names={mask_name(self.given_names)}, "
+            f"surname={mask_name(self.surname)}, date_of_birth=****-**-**)"
+        )
+
     def validate(self, today: date | None = None) -> list[InputError]:
         """Return every problem with the data (empty when valid); never raises."""
         problems: list[InputError] = []
@@ -106,11 +158,14 @@ class Employee:
         for name, value in (("given_names", self.given_names), ("surname", self.surname)):
             if not value:
                 continue
-            if len(value) > MAX_NAME_LENGTH:
+            problem = name_problem(value)
+            if problem == "too_long":
                 problems.append(
                     InputError("employee.error.name_too_long", field=name, max=MAX_NAME_LENGTH)
                 )
-            elif not _NAME_OK.match(value):
+            elif problem == "hidden_characters":
+                problems.append(InputError("employee.error.name_hidden", field=name))
+            elif problem is not None:
                 problems.append(InputError("employee.error.name_characters", field=name))
         if self.date_of_birth > today:
             problems.append(InputError("employee.error.birth_in_future", field="date_of_birth"))
@@ -258,6 +313,14 @@ class Registration:
     wid_check: WidCheck
     enrollment_code: str | None = field(default=None, repr=False)
     registration_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def __repr__(self) -> str:
+        return (
+            f"Registration(registration_id={self.registration_id}, "
+            f"organisation_id={self.organisation_id}, employee={self.employee!r}, "
+            f"wid_check={self.wid_check!r}, "
+            f"enrollment_code={'****' if self.enrollment_code else None})"
+        )
 
     def to_contract(self) -> dict[str, Any]:
         """Return the PUT body of portal contract v1 (without the id, which is in the URL)."""

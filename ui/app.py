@@ -204,7 +204,11 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
     from kiosk.sync.client import PortalClient
 
     try:
-        store = open_default(config.data_dir(), retention_days=config.storage.retention_days)
+        store = open_default(
+            config.data_dir(),
+            retention_days=config.storage.retention_days,
+            key_store=config.storage.key_store,
+        )
     except KioskError as exc:
         print(exc.translated(), file=sys.stderr)
         return 2

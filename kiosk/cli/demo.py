@@ -1,6 +1,7 @@
 """``kiosk demo``: try the whole desk on a laptop, with nothing else running.
 
-Starts the reference portal in this process on a free loopback port, with its own temporary
+Starts the reference portal in this process on a free loopback port, over HTTPS with a
+certificate from a throwaway local CA (``trustme``), with its own temporary
 database seeded with the demo beheerder ``demo``/``demo`` and two organisations; a temporary
 encrypted store (key file in the same temporary folder, never the OS keyring); the kiosk's
 device credential enrolled through the portal; the sync worker; and the desk GUI pointed at
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ssl
 import sys
 import tempfile
 from collections.abc import Callable
@@ -142,7 +144,16 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
         fullscreen=args.fullscreen,
         kiosk_name="demo-balie",
     )
-    server = PortalServer(folder / "portal.sqlite3", port=args.port)
+    # HTTPS as on a desk, with a CA made for this run only (trustme): its certificate is
+    # trusted by this process's client alone and its key never leaves memory.
+    import trustme
+
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    authority.configure_trust(client_tls)
+    server = PortalServer(folder / "portal.sqlite3", port=args.port, tls=server_tls)
     server.seed_demo()
     server.start()
     undo: list[Callable[[], None]] = [server.stop]
@@ -152,7 +163,7 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
         # desk (kiosk.emrtd.trust).
         trust = replace(base.trust, test_anchors=True)
         config = replace(base, desk=desk, portal=portal, trust=trust)
-        client = PortalClient(server.url, timeout=config.portal.timeout_s)
+        client = PortalClient(server.url, timeout=config.portal.timeout_s, verify=client_tls)
         undo.append(client.close)
         store = Store.open(folder / "kiosk.sqlite3", FileKeyProvider(folder / "store.key"))
         undo.append(store.close)

@@ -1,9 +1,11 @@
 """``kiosk portal``: run the reference portal and manage its accounts.
 
 ``serve [--host 127.0.0.1] [--port 8443] [--db PATH] [--demo] [--code-ttl MIN]
-[--pool-ttl DAYS]`` serves portal contract v1 (``/v1/openapi.json`` is the contract) until
-Ctrl-C or SIGTERM. ``--demo`` seeds the demo beheerder ``demo``/``demo`` with two
-organisations. Without it the database starts empty; add accounts with
+[--pool-ttl DAYS] [--cert PEM --key PEM] [--workers N]`` serves portal contract v1
+(``/v1/openapi.json`` is the contract) until Ctrl-C or SIGTERM. With ``--cert``/``--key``
+it serves HTTPS; without them only on a loopback address (plain HTTP never leaves the
+machine), and a non-loopback ``--host`` is refused. ``--demo`` seeds the demo beheerder
+``demo``/``demo`` with two organisations. Without it the database starts empty; add accounts with
 
     kiosk portal add-beheerder --db PATH --username NAME --name "Full Name" \\
         --organisation org-1:"Zorggroep Oost" [--organisation ID:NAME ...] \\
@@ -20,6 +22,7 @@ import argparse
 import getpass
 import logging
 import signal
+import ssl
 import sys
 import threading
 from datetime import timedelta
@@ -58,6 +61,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--pool-ttl", type=float, default=7, metavar="DAYS", help="life of a pool code (days)"
     )
+    serve.add_argument("--cert", type=Path, default=None, help="TLS certificate chain (PEM)")
+    serve.add_argument(
+        "--key", type=Path, default=None, help="TLS private key (PEM; default: in --cert)"
+    )
+    serve.add_argument("--workers", type=int, default=32, help="worker threads serving connections")
     serve.set_defaults(handler=run_serve)
 
     add = actions.add_parser("add-beheerder", help="add a beheerder account")
@@ -98,10 +106,26 @@ def run_serve(
         DEMO_PASSWORD,
         DEMO_USERNAME,
         PortalServer,
+        server_tls_context,
     )
+    from kiosk.sync.client import is_loopback_host
 
     out = stdout or sys.stdout
     stop = stop or threading.Event()
+    tls: ssl.SSLContext | None = None
+    cert, key = getattr(args, "cert", None), getattr(args, "key", None)
+    if key is not None and cert is None:
+        out.write(tr("portal_server.error.tls", reason="--key without --cert") + "\n")
+        return 2
+    if cert is not None:
+        try:
+            tls = server_tls_context(cert, key)
+        except (OSError, ssl.SSLError) as err:
+            out.write(tr("portal_server.error.tls", reason=str(err)) + "\n")
+            return 2
+    elif not is_loopback_host(args.host):
+        out.write(tr("portal_server.error.plain_http", host=args.host) + "\n")
+        return 2
     db = _db_path(args.db)
     handler = configure_logging()
     portal = PortalServer(
@@ -110,6 +134,8 @@ def run_serve(
         args.port,
         code_ttl=timedelta(minutes=args.code_ttl),
         pool_ttl=timedelta(days=args.pool_ttl),
+        tls=tls,
+        workers=max(1, getattr(args, "workers", 32)),
     )
     try:
         portal.start()

@@ -52,7 +52,11 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
     data_dir = Path(args.data_dir or config.data_dir())
     if not create and not (data_dir / DB_FILENAME).exists():
         raise StorageFailure("store.error.no_database", path=str(data_dir / DB_FILENAME))
-    return open_default(data_dir, retention_days=config.storage.retention_days)
+    return open_default(
+        data_dir,
+        retention_days=config.storage.retention_days,
+        key_store=config.storage.key_store,
+    )
 
 
 def _fail(error: StorageFailure) -> int:

@@ -78,10 +78,22 @@ def totp(secret_b32: str, moment: datetime, *, step: int = 0, digits: int = TOTP
     return str(value % 10**digits).zfill(digits)
 
 
+def totp_counter(secret_b32: str, code: str, moment: datetime) -> int | None:
+    """Return the time step (RFC 6238 counter) ``code`` is valid for at ``moment``, else None.
+
+    One step of clock drift either way is allowed; the caller makes each step usable once.
+    """
+    if not code.isascii() or not code.isdigit() or len(code) != TOTP_DIGITS:
+        return None
+    now = int(moment.timestamp()) // TOTP_STEP_S
+    found: int | None = None
+    for step in (-1, 0, 1):
+        # No early exit: the comparison time does not depend on which step matched.
+        if hmac.compare_digest(totp(secret_b32, moment, step=step), code):
+            found = now + step if found is None else found
+    return found
+
+
 def verify_totp(secret_b32: str, code: str, moment: datetime) -> bool:
     """Return True when ``code`` is valid at ``moment``, allowing one step of drift."""
-    if not code.isdigit() or len(code) != TOTP_DIGITS:
-        return False
-    return any(
-        hmac.compare_digest(totp(secret_b32, moment, step=step), code) for step in (-1, 0, 1)
-    )
+    return totp_counter(secret_b32, code, moment) is not None

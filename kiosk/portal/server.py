@@ -17,22 +17,26 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import re
 import socket
+import socketserver
+import ssl
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from kiosk.paths import resource
+from kiosk.portal.limits import AttemptLimiter, SignInLimiter
 from kiosk.portal.store import (
     DEFAULT_CODE_TTL,
     DEFAULT_POOL_TTL,
@@ -49,6 +53,14 @@ from kiosk.portal.validation import Problem
 log = logging.getLogger("kiosk.portal")
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 16  # the deepest contract body (registration > wid_check > chip) is 3
+MAX_INT_DIGITS = 20  # larger numbers are never a valid value, and int() of them is slow
+MAX_USERNAME_LENGTH = 200
+MAX_PASSWORD_LENGTH = 1024
+DEFAULT_WORKERS = 32
+DEFAULT_BACKLOG = 1024  # listen(2) backlog; the kernel caps it at net.core.somaxconn
+DEFAULT_MAX_PENDING = 1024  # accepted connections waiting for a worker before 503
+TLS_HANDSHAKE_TIMEOUT_S = 10.0
 OPENAPI_PATH = ("openapi", "portal-v1.json")
 
 DEMO_USERNAME = "demo"
@@ -95,88 +107,119 @@ ROUTES: tuple[Route, ...] = (
 _COMPILED = [(route, route.pattern) for route in ROUTES]
 
 
-class SignInLimiter:
-    """Bounded memory of failed sign-ins per username and per client address.
+def server_tls_context(certfile: str | Path, keyfile: str | Path | None = None) -> ssl.SSLContext:
+    """A server TLS context (TLS 1.2 or later) with the PEM certificate chain and key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(certfile), None if keyfile is None else str(keyfile))
+    return context
 
-    More than ``max_failures`` failures for a username (or four times that from one address)
-    within ``window`` gives 429 until the oldest failure leaves the window. At most
-    ``max_keys`` keys are remembered (oldest evicted), so a flood cannot exhaust memory.
+
+_OVERLOADED = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\nContent-Length: 53\r\n\r\n"
+    b'{"error": "overloaded", "detail": "too many requests"}'
+)
+
+
+class _HttpServer(HTTPServer):
+    """HTTP(S) server with a bounded worker pool and a real listen backlog.
+
+    ``ThreadingHTTPServer`` listens with a backlog of 5 (bursts beyond that are reset or
+    stall in SYN retries) and starts one unbounded thread per connection (DESIGN.md
+    section 10). Here the accept loop only accepts: a fixed pool of ``workers`` threads
+    does the TLS handshake and serves the requests, at most ``max_pending`` accepted
+    connections wait for a worker (beyond that a connection gets a 503 at once), and
+    while connections wait, a worker closes its keep-alive connection after the answer so
+    waiting ones get their turn. Tracks open connections so :meth:`PortalServer.stop`
+    can close idle keep-alives. Handler errors go to the JSON log, never to stderr.
     """
-
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        max_failures: int = 5,
-        window: timedelta = timedelta(minutes=15),
-        max_keys: int = 10_000,
-    ) -> None:
-        self._clock = clock
-        self._max = max_failures
-        self._window = window.total_seconds()
-        self._max_keys = max_keys
-        self._failures: OrderedDict[str, list[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        times = [t for t in self._failures.get(key, []) if now - t < self._window]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    def retry_after(self, username: str, address: str) -> int | None:
-        """Seconds to wait when blocked, else None."""
-        now = self._clock().timestamp()
-        with self._lock:
-            limits = ((f"u:{username.lower()}", self._max), (f"a:{address}", 4 * self._max))
-            for key, limit in limits:
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    return max(1, int(times[0] + self._window - now) + 1)
-        return None
-
-    def failed(self, username: str, address: str) -> None:
-        """Record a failed sign-in."""
-        now = self._clock().timestamp()
-        with self._lock:
-            for key in (f"u:{username.lower()}", f"a:{address}"):
-                self._failures.setdefault(key, []).append(now)
-                self._failures.move_to_end(key)
-                times = self._failures[key]
-                if len(times) > 4 * self._max:
-                    del times[: len(times) - 4 * self._max]
-            while len(self._failures) > self._max_keys:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, username: str) -> None:
-        """Forget the username's failures after a successful sign-in."""
-        with self._lock:
-            self._failures.pop(f"u:{username.lower()}", None)
-
-
-class _HttpServer(ThreadingHTTPServer):
-    """Tracks open connections so :meth:`PortalServer.stop` can close idle keep-alives."""
 
     daemon_threads = True
     portal: PortalServer
 
-    def __init__(self, address: tuple[str, int], portal: PortalServer) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        portal: PortalServer,
+        *,
+        tls: ssl.SSLContext | None,
+        workers: int,
+        backlog: int,
+        max_pending: int,
+    ) -> None:
         self.portal = portal
+        self.tls = tls
+        self.request_queue_size = backlog
+        self._workers = workers
+        self._max_pending = max_pending
+        self._pending = 0  # accepted, not yet finished
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="portal-worker")
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN (a DNS query, slow offline); the
+        # handler never uses it.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = int(self.server_address[1])
+
+    def busy(self) -> bool:
+        """True while accepted connections wait for a free worker."""
+        with self._open_lock:
+            return self._pending > self._workers
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
+            overloaded = self._pending >= self._max_pending + self._workers
+            if not overloaded:
+                self._pending += 1
+                self._open.add(request)
+        if overloaded:
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_OVERLOADED)
+            self.shutdown_request(request)
+            return
+        try:
+            self._pool.submit(self._work, request, client_address)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            self._finished(request)
 
-    def shutdown_request(self, request: Any) -> None:
+    def _work(self, request: socket.socket, client_address: Any) -> None:
+        connection = request
+        try:
+            if self.tls is not None:
+                connection = self.tls.wrap_socket(
+                    request, server_side=True, do_handshake_on_connect=False
+                )
+                with self._open_lock:
+                    self._open.discard(request)
+                    self._open.add(connection)
+                connection.settimeout(TLS_HANDSHAKE_TIMEOUT_S)
+                connection.do_handshake()
+            self.finish_request(connection, client_address)
+        except (ssl.SSLError, OSError) as err:
+            # A failed handshake or a reset: the client's problem, not ours.
+            log.debug("connection dropped", extra={"reason": type(err).__name__})
+        except Exception:
+            self.handle_error(connection, client_address)
+        finally:
+            self._finished(connection)
+
+    def _finished(self, connection: socket.socket) -> None:
         with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
+            self._open.discard(connection)
+            self._pending -= 1
+        self.shutdown_request(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log to the JSON log (exception type only), never a traceback on stderr."""
+        log.exception("portal connection failed")
 
     def close_connections(self) -> None:
         with self._open_lock:
@@ -184,6 +227,10 @@ class _HttpServer(ThreadingHTTPServer):
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class PortalServer:
@@ -204,11 +251,21 @@ class PortalServer:
         code_ttl: timedelta = DEFAULT_CODE_TTL,
         pool_ttl: timedelta = DEFAULT_POOL_TTL,
         max_failed_sign_ins: int = 5,
+        tls: ssl.SSLContext | None = None,
+        workers: int = DEFAULT_WORKERS,
+        backlog: int = DEFAULT_BACKLOG,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         self.store = PortalStore(db_path, clock=clock, code_ttl=code_ttl, pool_ttl=pool_ttl)
-        self.limiter = SignInLimiter(clock, max_failures=max_failed_sign_ins)
+        self.limiter = SignInLimiter(
+            AttemptLimiter(self.store.transaction, clock), max_failures=max_failed_sign_ins
+        )
         self._host = host
         self._port = port
+        self._tls = tls
+        self._workers = workers
+        self._backlog = backlog
+        self._max_pending = max_pending
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -218,7 +275,14 @@ class PortalServer:
         """Bind and serve in a background thread; returns self."""
         if self._httpd is not None:
             return self
-        self._httpd = _HttpServer((self._host, self._port), self)
+        self._httpd = _HttpServer(
+            (self._host, self._port),
+            self,
+            tls=self._tls,
+            workers=self._workers,
+            backlog=self._backlog,
+            max_pending=self._max_pending,
+        )
         self._port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -255,9 +319,10 @@ class PortalServer:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:43211`` (no trailing slash)."""
+        """Base URL, e.g. ``https://127.0.0.1:43211`` (no trailing slash; ``http`` without TLS)."""
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}"
+        scheme = "http" if self._tls is None else "https"
+        return f"{scheme}://{host}:{self._port}"
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -308,15 +373,29 @@ class PortalServer:
     def sign_in(self, body: Any, address: str, **_: Any) -> tuple[int, Any]:
         _strict(body, {"username": str, "password": str}, {"totp": (str, type(None))})
         username: str = body["username"]
-        wait = self.limiter.retry_after(username, address)
+        problems = [
+            Problem(name, f"longer than {limit} characters")
+            for name, limit in (
+                ("username", MAX_USERNAME_LENGTH),
+                ("password", MAX_PASSWORD_LENGTH),
+            )
+            if len(body[name]) > limit
+        ]
+        if body.get("totp") is not None and len(body["totp"]) > 16:
+            problems.append(Problem("totp", "longer than 16 characters"))
+        if problems:
+            raise invalid(problems)
+        # Counted before the password is checked, atomically with the check of the wait:
+        # parallel guesses cannot all slip through (kiosk.portal.limits).
+        wait = self.limiter.begin_sign_in(username, address)
         if wait is not None:
+            log.info("sign-in delayed", extra={"retry_after": wait})
             raise ApiFailure(429, "too_many_attempts", "too many failed sign-ins", retry_after=wait)
         signed = self.store.sign_in(username, body["password"], body.get("totp"))
         if signed is None:
-            self.limiter.failed(username, address)
             log.info("sign-in refused")
             raise ApiFailure(401, "invalid_credentials", "wrong username, password or code")
-        self.limiter.succeeded(username)
+        self.limiter.signed_in(username, address)
         return 200, {
             "access_token": signed.access_token,
             "token_type": "bearer",
@@ -362,9 +441,22 @@ class PortalServer:
             raise invalid([Problem("count", f"must be an integer 1-{MAX_POOL_REQUEST}")])
         return 201, {"codes": self.store.reserve_codes(principal, count)}
 
-    def app_enroll(self, body: Any, **_: Any) -> tuple[int, Any]:
+    def app_enroll(self, body: Any, address: str, **_: Any) -> tuple[int, Any]:
         _strict(body, {"qr_payload": str, "device_public_key": str}, {})
-        name = self.store.app_enroll(body["qr_payload"], body["device_public_key"])
+        wait = self.limiter.begin_enroll(address)
+        if wait is not None:
+            raise ApiFailure(
+                429, "too_many_attempts", "too many failed enrollments", retry_after=wait
+            )
+        try:
+            name = self.store.app_enroll(body["qr_payload"], body["device_public_key"])
+        except ApiFailure as failure:
+            # Only an unknown or dead code is a guess; a bad key or a code that has not
+            # reached the portal yet (425) says nothing about codes.
+            if failure.status not in (404, 410):
+                self.limiter.enrolled(address)
+            raise
+        self.limiter.enrolled(address)
         return 200, {"display_name": name}
 
 
@@ -382,11 +474,70 @@ def _known_uuid(text: str) -> str:
     return value
 
 
+class _Malformed(ValueError):
+    """The body is JSON but not JSON the portal takes (see :func:`_parse_json`)."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Malformed("number too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Malformed("number out of range")
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Malformed(f"{name} is not JSON")  # Python's json takes NaN and Infinity
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two parsers may keep different copies of a duplicated key (RFC 8259 section 4):
+    # refuse, so what is validated is what is stored.
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Malformed("duplicate key")
+    return out
+
+
+def _check_shape(value: Any) -> None:
+    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` and lone surrogates (from escapes).
+
+    Iterative, so a hostile body cannot exhaust the stack here either.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if any(0xD800 <= ord(ch) <= 0xDFFF for ch in item):
+                raise _Malformed("lone surrogate")
+        elif isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise _Malformed("nested too deeply")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
 def _parse_json(raw: bytes) -> Any:
+    """Parse a request body: strict UTF-8 JSON, no duplicate keys, no NaN, bounded numbers
+    and nesting; anything else is a 400 (never a 500)."""
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiFailure(400, "malformed_json", "the body is not JSON") from None
+        value = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_unique_object,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_reject_constant,
+        )
+        _check_shape(value)
+    except (UnicodeDecodeError, RecursionError, ValueError):
+        # ValueError covers JSONDecodeError, _Malformed and int()'s digit limit.
+        raise ApiFailure(400, "malformed_json", "the body is not acceptable JSON") from None
+    return value
 
 
 def _strict(body: Any, required: dict[str, Any], optional: dict[str, Any]) -> None:
@@ -414,8 +565,10 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body leave in separate writes; with Nagle on, the body waits for the
     # client's delayed ACK (~40 ms per request on Linux). TCP_NODELAY sends it at once.
     disable_nagle_algorithm = True
-    # Idle keep-alive connections close after this many seconds.
-    timeout = 30
+    # Idle keep-alive connections close after this many seconds (httpx reuses a connection
+    # for 5 s); also the longest a worker waits for the rest of a request. It bounds how
+    # long idle connections can hold every worker while new ones wait.
+    timeout = 10
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -431,6 +584,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence http.server's own stderr log: it would print request lines and paths."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found by http.server itself (bad request line, header too long, unknown
+        method): the portal's JSON error body instead of an HTML page, and the connection
+        closed, since its framing can no longer be trusted."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            # An unknown method is the client's error, not a server failure (no 5xx).
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # Unparsable request line: http.server would answer without a status line.
+            self.request_version = self.protocol_version
+        status = HTTPStatus(code)
+        error = "method_not_allowed" if code == 405 else "bad_request"
+        self._send(code, {"error": error, "detail": status.phrase.lower()}, None)
+        log.info("request", extra={"method": "(unparsed)", "route": "(unparsed)", "status": code})
 
     def _dispatch(self, method: str) -> None:
         started = time.perf_counter()
@@ -493,21 +662,31 @@ class _Handler(BaseHTTPRequestHandler):
         return principal
 
     def _read_body(self) -> bytes:
-        length_text = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding"):
-            # Chunked bodies are not supported; close so the connection cannot desync.
+        lengths = self.headers.get_all("Content-Length") or []
+        if self.headers.get("Transfer-Encoding") is not None:
+            # Chunked bodies are not supported, and Transfer-Encoding next to Content-Length
+            # is the classic request-smuggling shape (RFC 9112 section 6.1): refuse either
+            # and close, so the connection cannot desync.
             self.close_connection = True
-            raise ApiFailure(411, "length_required", "send Content-Length, not chunks")
-        if length_text is None:
+            raise ApiFailure(400, "bad_request", "send Content-Length, not Transfer-Encoding")
+        if not lengths:
             return b""  # RFC 9112 section 6.3: no length and no transfer coding means no body
-        if not length_text.isdigit():
+        # ASCII digits only: str.isdigit() also takes "²" or Arabic-Indic digits.
+        if len(set(lengths)) != 1 or not re.fullmatch(r"[0-9]{1,19}", lengths[0].strip()):
             self.close_connection = True
             raise ApiFailure(400, "bad_request", "invalid Content-Length")
-        length = int(length_text)
+        length = int(lengths[0])
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             raise ApiFailure(413, "too_large", f"body larger than {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length)
+        try:
+            raw = self.rfile.read(length)
+        except (TimeoutError, OSError):
+            raw = b""
+        if len(raw) != length:
+            self.close_connection = True
+            raise ApiFailure(400, "bad_request", "body shorter than Content-Length")
+        return raw
 
     def _send(self, status: int, payload: Any, retry_after: int | None) -> None:
         if isinstance(payload, bytes):
@@ -523,6 +702,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         if retry_after is not None:
             self.send_header("Retry-After", str(retry_after))
+        if not self.close_connection and self.server.busy():
+            # Connections are waiting for a worker: give this one back instead of idling.
+            self.close_connection = True
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

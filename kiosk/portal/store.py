@@ -19,12 +19,13 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,9 @@ import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from kiosk.portal.accounts import DUMMY_HASH, hash_password, verify_password, verify_totp
+from kiosk.model import normalise_name
+from kiosk.portal.accounts import DUMMY_HASH, hash_password, totp_counter, verify_password
+from kiosk.portal.limits import ATTEMPT_LIMITS_STEP
 from kiosk.portal.validation import Problem, validate_registration
 from kiosk.sqlitemigrate import Step, migrate
 
@@ -119,7 +122,10 @@ def _v1_accounts_kiosks_registrations(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Step, ...] = (_v1_accounts_kiosks_registrations,)
+MIGRATIONS: tuple[Step, ...] = (
+    _v1_accounts_kiosks_registrations,
+    ATTEMPT_LIMITS_STEP,  # 1 -> 2: sign-in/enroll attempt counters, used TOTP steps
+)
 """The portal schema, step by step (:mod:`kiosk.sqlitemigrate`); append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -206,6 +212,11 @@ class PortalStore:
         pool_ttl: timedelta = DEFAULT_POOL_TTL,
     ) -> None:
         path = ":memory:" if db_path is None or str(db_path) == ":memory:" else str(db_path)
+        if path != ":memory:":
+            # Owner-only before SQLite touches it (password hashes, TOTP secrets, the MAC
+            # key); SQLite gives its -wal and -shm files the database file's permissions.
+            with suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         # isolation_level=None: we issue BEGIN IMMEDIATE/COMMIT ourselves, one per method.
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
@@ -233,6 +244,12 @@ class PortalStore:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One ``BEGIN IMMEDIATE`` transaction on the portal database (for the limiter)."""
+        with self._tx():
+            yield self.db
 
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -312,12 +329,15 @@ class PortalStore:
         ok = verify_password(password, row["password_hash"] if row else DUMMY_HASH)
         if row is None or not ok:
             return None
-        if row["totp_secret"] and not verify_totp(
-            row["totp_secret"], totp_code or "", self.clock()
-        ):
-            return None
+        counter: int | None = None
+        if row["totp_secret"]:
+            counter = totp_counter(row["totp_secret"], totp_code or "", self.clock())
+            if counter is None:
+                return None
         token = secrets.token_urlsafe(32)
         with self._tx():
+            if counter is not None and not self._use_totp_step(row["id"], counter):
+                return None
             self.db.table("tokens").insert(
                 {
                     "token_hash": _token_hash(token),
@@ -335,6 +355,26 @@ class PortalStore:
             beheerder_name=row["name"],
             organisations=organisations,
         )
+
+    def _use_totp_step(self, beheerder_id: str, counter: int) -> bool:
+        """Accept a TOTP time step once: it must be later than the last one used.
+
+        RFC 6238 section 5.2: a verifier must not accept the second attempt of the same OTP
+        after a successful validation. Requiring a strictly later step also means the previous
+        window's code (accepted for clock drift) works at most once, and never after the
+        current one. Runs inside the sign-in transaction, so two parallel sign-ins with one
+        code cannot both pass.
+        """
+        row = self.db.execute(
+            "SELECT last_counter FROM totp_used WHERE beheerder_id = ?", [beheerder_id]
+        ).fetchone()
+        if row is not None and counter <= int(row[0]):
+            return False
+        self.db.execute(
+            "INSERT OR REPLACE INTO totp_used (beheerder_id, last_counter) VALUES (?, ?)",
+            [beheerder_id, counter],
+        )
+        return True
 
     def principal(self, token: str) -> Principal | None:
         """Resolve a bearer token; None when unknown or expired."""
@@ -462,8 +502,9 @@ class PortalStore:
             row = {
                 "id": registration_id,
                 "organisation_id": body["organisation_id"],
-                "display_name": " ".join(
-                    part for part in (employee["given_names"], employee["surname"]) if part
+                # NFC and single spaces: the name the app shows is the one the desk typed.
+                "display_name": normalise_name(
+                    " ".join(part for part in (employee["given_names"], employee["surname"]))
                 ),
                 "checked_by": body["wid_check"]["checked_by"],
                 "body_mac": mac,

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from kiosk.model import CheckMethod, ChipAccess, CloneCheck, DocumentType, PassiveAuth
+from kiosk.model import (
+    CheckMethod,
+    ChipAccess,
+    CloneCheck,
+    DocumentType,
+    PassiveAuth,
+    name_problem,
+)
 
 MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 100
@@ -86,10 +93,34 @@ def _string(
     if len(value) > max_length:
         problems.append(Problem(path, f"longer than {max_length} characters"))
         return None
-    if any(ord(ch) < 0x20 for ch in value):
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 for ch in value):
         problems.append(Problem(path, "contains control characters"))
         return None
     return value
+
+
+_NAME_PROBLEMS = {
+    "hidden_characters": "contains control, bidi, invisible or surrogate characters",
+    "too_long": f"longer than {MAX_NAME_LENGTH} characters",
+    "empty": "must not be empty",
+    "characters": "only Latin letters, marks, spaces, hyphens and apostrophes",
+}
+
+
+def _name(value: Any, path: str, problems: list[Problem], *, allow_empty: bool = False) -> None:
+    """A name as a WID holds it (:func:`kiosk.model.name_problem`, the desk's own rule)."""
+    if not isinstance(value, str):
+        problems.append(Problem(path, "must be a string"))
+        return
+    if len(value) > 4 * MAX_NAME_LENGTH:
+        # Checked before normalising, so a huge string costs nothing more.
+        problems.append(Problem(path, f"longer than {MAX_NAME_LENGTH} characters"))
+        return
+    problem = name_problem(value)
+    if problem == "empty" and allow_empty and value == "":
+        return
+    if problem is not None:
+        problems.append(Problem(path, _NAME_PROBLEMS[problem]))
 
 
 def _enum(value: Any, path: str, allowed: tuple[str, ...], problems: list[Problem]) -> None:
@@ -137,15 +168,9 @@ def validate_registration(body: Any, today: date) -> list[Problem]:
     if "employee" in body and _fields(employee, "employee", EMPLOYEE_FIELDS, problems):
         if "given_names" in employee:
             # Some people have no given names; the WID then shows none.
-            _string(
-                employee["given_names"],
-                "employee.given_names",
-                problems,
-                max_length=MAX_NAME_LENGTH,
-                allow_empty=True,
-            )
+            _name(employee["given_names"], "employee.given_names", problems, allow_empty=True)
         if "surname" in employee:
-            _string(employee["surname"], "employee.surname", problems, max_length=MAX_NAME_LENGTH)
+            _name(employee["surname"], "employee.surname", problems)
         if "date_of_birth" in employee:
             born = _date(employee["date_of_birth"], "employee.date_of_birth", problems)
             if born is not None and born > today:

@@ -14,6 +14,7 @@ from kiosk.store.keys import (
     FileKeyProvider,
     KeyProvider,
     KeyringKeyProvider,
+    SystemdCredentialKeyProvider,
     default_key_provider,
 )
 from kiosk.store.outbox import OutboxItem, OutboxState, QueueCounts
@@ -23,11 +24,12 @@ from kiosk.store.times import utc_now
 DB_FILENAME = "kiosk.sqlite3"
 
 
-def open_default(data_dir: Path, *, retention_days: int = 30) -> Store:
-    """Open the store in ``data_dir`` with the default key provider (keyring or key file)."""
+def open_default(data_dir: Path, *, retention_days: int = 30, key_store: str = "auto") -> Store:
+    """Open the store in ``data_dir`` with the key where ``key_store`` says
+    (``storage.key_store``: systemd credential, OS keyring, or an explicit key file)."""
     return Store.open(
         Path(data_dir) / DB_FILENAME,
-        default_key_provider(Path(data_dir)),
+        default_key_provider(Path(data_dir), key_store),
         retention_days=retention_days,
     )
 
@@ -44,6 +46,7 @@ __all__ = [
     "PauseInfo",
     "QueueCounts",
     "Store",
+    "SystemdCredentialKeyProvider",
     "default_key_provider",
     "open_default",
     "utc_now",

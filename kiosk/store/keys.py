@@ -1,10 +1,23 @@
-"""Where the store's 256-bit key lives: the OS keyring when there is one, else a 0600 file.
+"""Where the store's 256-bit key lives: the OS keyring, a systemd credential, or a key file.
 
-The key never sits next to the data in the database. Losing it makes the queued
-registrations unreadable, so a provider never invents a new key for an existing database:
-:meth:`KeyProvider.load` returns ``None`` when there is no key and only
-:meth:`KeyProvider.create` makes one, which :class:`kiosk.store.Store` calls only for a
-brand-new database (DESIGN.md section 6).
+The key never sits next to the data by default (DESIGN.md section 6): ``storage.key_store``
+(:func:`default_key_provider`) chooses
+
+- ``keyring``: the OS keyring through the ``keyring`` package (Secret Service on Linux,
+  Credential Manager/DPAPI on Windows, Keychain on macOS), one entry per data folder;
+- ``systemd``: the credential ``zorgid-store-key`` that systemd hands the kiosk session in
+  ``$CREDENTIALS_DIRECTORY`` (``LoadCredentialEncrypted=``, sealed to the machine's TPM or
+  host key by ``systemd-creds encrypt``), read-only;
+- ``file``: a 0600 ``store.key`` beside the database, only when configured so (``kiosk
+  doctor`` warns about it: whoever copies the folder has data and key together);
+- ``auto`` (the default): the systemd credential when the session has one, else a usable
+  keyring, else refuse with ``store.error.no_key_store``. No keyring daemon (keyring's
+  fail or null backend) is detected and never silently replaced by a file.
+
+Losing the key makes the queued registrations unreadable, so a provider never invents a
+new key for an existing database: :meth:`KeyProvider.load` returns ``None`` when there is
+no key and only :meth:`KeyProvider.create` makes one, which :class:`kiosk.store.Store` calls
+only for a brand-new database.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -104,6 +118,7 @@ class KeyringKeyProvider:
     SERVICE = "zorgid-kiosk"
 
     def __init__(self, backend: Any, username: str = "store-key") -> None:
+        # ``username`` names the entry; default_key_provider uses one per data folder.
         self._backend = backend
         self._username = username
 
@@ -139,7 +154,54 @@ class KeyringKeyProvider:
         return key
 
 
-def _real_keyring_backend() -> Any | None:
+class SystemdCredentialKeyProvider:
+    """The key as a systemd credential (``$CREDENTIALS_DIRECTORY/zorgid-store-key``).
+
+    systemd decrypts the credential into a private, read-only, non-swappable directory for
+    the kiosk's service only; the file holds the 32 key bytes, raw or base64. The kiosk never
+    writes it: :meth:`create` fails with ``store.error.key_systemd`` (the administrator
+    provisions the key with ``systemd-creds encrypt``, docs/operators.md).
+    """
+
+    CREDENTIAL = "zorgid-store-key"
+
+    def __init__(self, directory: Path) -> None:
+        self.path = Path(directory) / self.CREDENTIAL
+
+    def describe(self) -> str:
+        """Return ``systemd:<path>``."""
+        return f"systemd:{self.path}"
+
+    def load(self) -> bytes | None:
+        """Read the credential; ``None`` when the session has none."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageFailure("store.error.key_unreadable") from exc
+        if len(raw) == KEY_BYTES:
+            return raw
+        try:
+            key = base64.b64decode(raw.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise StorageFailure("store.error.key_unreadable") from exc
+        if len(key) != KEY_BYTES:
+            raise StorageFailure("store.error.key_unreadable")
+        return key
+
+    def create(self) -> bytes:
+        """Refuse: a systemd credential is provisioned by the administrator."""
+        raise StorageFailure("store.error.key_systemd", where=str(self.path))
+
+
+def usable_keyring_backend() -> Any | None:
+    """The active ``keyring`` backend when it can hold secrets, else None.
+
+    keyring rates backends by ``priority``: its fail and null backends (no Secret Service
+    daemon, as on a headless machine or in CI) rate 0 or less, and a chainer without usable
+    members rates 0 too. A backend set with ``keyring.set_keyring`` is what this returns.
+    """
     try:
         import keyring
     except ImportError:
@@ -148,28 +210,70 @@ def _real_keyring_backend() -> Any | None:
         backend = keyring.get_keyring()
     except Exception:
         return None
-    # keyring rates backends by ``priority``: the fail and null backends (no keyring on this
-    # machine) rate 0 or less, and a chainer without members rates 0 too.
     try:
         priority = float(backend.priority)
     except Exception:
         return None
-    return backend if priority > 0 else None
+    name = type(backend).__module__
+    if priority <= 0 or name.endswith((".fail", ".null")):
+        return None
+    return backend
 
 
-def default_key_provider(data_dir: Path, *, use_keyring: bool = True) -> KeyProvider:
-    """Return the keyring provider when a real keyring exists, else a 0600 key file.
+KEY_STORES = ("auto", "keyring", "systemd", "file")
+"""The values of ``storage.key_store``."""
 
-    An existing key file always wins, so a kiosk whose key was made as a file keeps it even
-    after a keyring becomes available.
+KEY_FILENAME = "store.key"
+
+
+def default_key_provider(
+    data_dir: Path,
+    key_store: str = "auto",
+    *,
+    environ: Mapping[str, str] | None = None,
+    use_keyring: bool = True,
+) -> KeyProvider:
+    """Return the provider ``key_store`` (``storage.key_store``) names; see the module doc.
+
+    Raises :class:`~kiosk.errors.StorageFailure` when the chosen place is not available:
+    ``store.error.keyring_unavailable``, ``store.error.key_systemd`` or, for ``auto`` with
+    neither, ``store.error.no_key_store``. A key file that an older kiosk made in the data
+    folder is still used under ``auto`` (the key must not be lost; doctor warns).
     """
-    file_provider = FileKeyProvider(Path(data_dir) / "store.key")
-    if file_provider.path.exists() or not use_keyring:
+    if not use_keyring:
+        key_store = "file"  # the older spelling of an explicit key file
+    if key_store not in KEY_STORES:
+        raise ValueError(f"unknown key store {key_store!r}")
+    environ = os.environ if environ is None else environ
+    data_dir = Path(data_dir)
+    file_provider = FileKeyProvider(data_dir / KEY_FILENAME)
+    if key_store == "file":
         return file_provider
-    backend = _real_keyring_backend()
+    credentials = environ.get("CREDENTIALS_DIRECTORY")
+    systemd = SystemdCredentialKeyProvider(Path(credentials)) if credentials else None
+    if key_store == "systemd":
+        if systemd is None:
+            raise StorageFailure(
+                "store.error.key_systemd", where="$CREDENTIALS_DIRECTORY/zorgid-store-key"
+            )
+        return systemd
+    if key_store == "auto":
+        if file_provider.path.exists():
+            return file_provider
+        if systemd is not None and systemd.path.exists():
+            return systemd
+    backend = usable_keyring_backend()
     if backend is None:
-        return file_provider
-    return KeyringKeyProvider(backend)
+        if key_store == "keyring":
+            raise StorageFailure("store.error.keyring_unavailable")
+        raise StorageFailure("store.error.no_key_store")
+    # One entry per data folder, so two kiosk profiles on one account keep their own key.
+    return KeyringKeyProvider(backend, f"store-key:{data_dir.resolve()}")
+
+
+def is_plain_key_file(provider: KeyProvider) -> bool:
+    """True when the key is a plain file (what ``kiosk doctor`` warns about)."""
+    return isinstance(provider, FileKeyProvider)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -15,16 +15,20 @@ portal over loopback in integration tests), so nothing needs patching.
 
 from __future__ import annotations
 
+import ipaddress
+import ssl
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from kiosk import __version__
+from kiosk.errors import InputError
 from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import (
     Organisation,
@@ -46,6 +50,38 @@ MAX_EXPIRES_IN = 366 * 24 * 3600
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``)."""
+    name = (host or "").strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_portal_url(url: str) -> None:
+    """Refuse a portal URL that would send tokens and personal data in the clear.
+
+    ``https://`` always; plain ``http://`` only to this machine (loopback: ``kiosk portal
+    serve`` without a certificate, tests), where nothing crosses a network. Raises
+    :class:`~kiosk.errors.InputError` ``portal.error.plain_http`` otherwise.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise InputError("portal.error.url", url=url) from None
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and is_loopback_host(host):
+        return
+    if parts.scheme == "http":
+        raise InputError("portal.error.plain_http", url=url)
+    raise InputError("portal.error.url", url=url)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -134,6 +170,9 @@ class PortalClient:
     ``transport`` replaces the network (``httpx.MockTransport``) or configures it
     (``httpx.HTTPTransport(retries=...)``); ``clock`` is used for session expiry and
     ``Retry-After`` dates. One instance may be shared between threads (httpx.Client is).
+    ``verify`` is how the portal's certificate is checked: ``True`` (the system's trust
+    store), or an :class:`ssl.SSLContext` holding a private CA (``kiosk demo``'s local CA).
+    ``base_url`` must be ``https://``, or ``http://`` to loopback (:func:`check_portal_url`).
     """
 
     def __init__(
@@ -143,13 +182,16 @@ class PortalClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 10.0,
         clock: Callable[[], datetime] = _utc_now,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        check_portal_url(base_url)
         self.base_url = base_url.rstrip("/")
         self._clock = clock
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
             timeout=timeout,
+            verify=verify,
             headers={"User-Agent": f"zorgid-desk-kiosk/{__version__}"},
         )
 

@@ -1,12 +1,19 @@
-"""Password hashing, RFC 6238 TOTP and the bounded sign-in limiter of the reference portal."""
+"""Password hashing, RFC 6238 TOTP and the stored sign-in limiter of the reference portal."""
 
 from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
 
-from kiosk.portal.accounts import hash_password, totp, verify_password, verify_totp
-from kiosk.portal.server import SignInLimiter
+from kiosk.portal.accounts import (
+    hash_password,
+    totp,
+    totp_counter,
+    verify_password,
+    verify_totp,
+)
+from kiosk.portal.limits import AttemptLimiter, SignInLimiter
+from kiosk.portal.store import PortalStore
 
 # RFC 6238 appendix B: SHA-1 seed "12345678901234567890".
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
@@ -51,29 +58,60 @@ class Clock:
         return self.now
 
 
-def test_limiter_blocks_per_username_and_releases_after_window():
+def _limiter(clock: Clock, max_failures: int = 5, **kwargs) -> SignInLimiter:
+    """The real limiter on a real (in-memory) portal store."""
+    store = PortalStore(None, clock=clock)
+    return SignInLimiter(
+        AttemptLimiter(store.transaction, clock, **kwargs), max_failures=max_failures
+    )
+
+
+# The limiter used to lock an account until its oldest failure left the window (a lockout
+# anyone could trigger, issue 10 item 4); these tests follow the increasing delay instead.
+def test_limiter_delays_per_username_with_increasing_waits_and_forgets_after_window():
     clock = Clock()
-    limiter = SignInLimiter(clock, max_failures=3, window=timedelta(minutes=10))
+    limiter = _limiter(clock, max_failures=3, window=timedelta(minutes=10))
     for _ in range(3):
-        assert limiter.retry_after("Demo", "10.0.0.1") is None
-        limiter.failed("demo", "10.0.0.1")
-    wait = limiter.retry_after("DEMO", "10.0.0.2")
-    assert wait is not None and 590 <= wait <= 601
-    assert limiter.retry_after("other", "10.0.0.2") is None
+        assert limiter.begin_sign_in("Demo", "10.0.0.1") is None
+    assert limiter.begin_sign_in("DEMO", "10.0.0.2") == 1  # the account waits, any address
+    assert limiter.begin_sign_in("other", "10.0.0.2") is None
+    waits = []
+    for _ in range(8):
+        clock.now += timedelta(seconds=waits[-1] if waits else 1)
+        assert limiter.begin_sign_in("demo", "10.0.0.3") is None
+        waits.append(limiter.begin_sign_in("demo", "10.0.0.3"))
+    assert waits == [2, 4, 8, 16, 32, 60, 60, 60]  # doubling, capped at a minute: no lockout
     clock.now += timedelta(minutes=10)
-    assert limiter.retry_after("demo", "10.0.0.1") is None
+    assert limiter.begin_sign_in("demo", "10.0.0.1") is None
+
+
+def test_limiter_success_forgets_the_account_and_gives_back_the_address_attempt():
+    clock = Clock()
+    limiter = _limiter(clock, max_failures=2)
+    assert limiter.begin_sign_in("demo", "10.0.0.1") is None
+    limiter.signed_in("demo", "10.0.0.1")
+    assert limiter.limiter.failures(limiter.account, "demo") == 0
+    assert limiter.limiter.failures(limiter.address, "10.0.0.1") == 0
 
 
 def test_limiter_blocks_an_address_trying_many_usernames():
-    limiter = SignInLimiter(Clock(), max_failures=2)
+    limiter = _limiter(Clock(), max_failures=2)
     for i in range(8):
-        limiter.failed(f"user{i}", "10.0.0.9")
-    assert limiter.retry_after("fresh", "10.0.0.9") is not None
-    assert limiter.retry_after("fresh", "10.0.0.8") is None
+        assert limiter.begin_sign_in(f"user{i}", "10.0.0.9") is None
+    assert limiter.begin_sign_in("fresh", "10.0.0.9") is not None
+    assert limiter.begin_sign_in("fresh", "10.0.0.8") is None
 
 
 def test_limiter_memory_is_bounded():
-    limiter = SignInLimiter(Clock(), max_failures=2, max_keys=50)
+    limiter = _limiter(Clock(), max_failures=2, max_keys=50)
     for i in range(1000):
-        limiter.failed(f"user{i}", f"10.0.{i // 250}.{i % 250}")
-    assert len(limiter._failures) <= 50
+        limiter.begin_sign_in(f"user{i}", f"10.0.{i // 250}.{i % 250}")
+    assert limiter.limiter.key_count() <= 50
+
+
+def test_totp_counter_names_the_step():
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    step = int(now.timestamp()) // 30
+    assert totp_counter(RFC_SECRET, totp(RFC_SECRET, now), now) == step
+    assert totp_counter(RFC_SECRET, totp(RFC_SECRET, now, step=-1), now) == step - 1
+    assert totp_counter(RFC_SECRET, "١٢٣٤٥٦", now) is None  # non-ASCII digits

@@ -29,7 +29,7 @@ REG_ID = uuid.UUID("4b0c7a52-2b8e-4d8e-9a43-3b7e0f0e6b11")
 
 def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> PortalClient:
     return PortalClient(
-        "http://portal.test/", transport=httpx.MockTransport(handler), clock=lambda: NOW
+        "https://portal.test/", transport=httpx.MockTransport(handler), clock=lambda: NOW
     )
 
 

@@ -86,7 +86,7 @@ def test_design_table_from_http_answer_to_queue_action(
         return answer
 
     client = PortalClient(
-        "http://portal.test/", transport=httpx.MockTransport(handler), clock=lambda: NOW
+        "https://portal.test/", transport=httpx.MockTransport(handler), clock=lambda: NOW
     )
     with client, pytest.raises(PORTAL_ERRORS) as raised:
         client.get_registration("device-token", REG_ID)
