@@ -21,7 +21,7 @@ from kiosk.sync.worker import (
     RegistrationDelivered,
     SyncWorker,
 )
-from tests.unit.store.factories import enroll_demo_kiosk, make_registration
+from tests.unit.store.factories import enroll_demo_kiosk, for_portal, make_registration
 
 WAIT_S = 15
 
@@ -45,11 +45,11 @@ def setup(tmp_path):
             PortalClient(portal.url) as client,
         ):
             store.set_device_credential(credential)
-            yield portal, store, client
+            yield portal, store, client, credential.check_grant
 
 
 def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
-    _, store, client = setup
+    _, store, client, grant = setup
     worker = SyncWorker(store, client, store.device_token, poll_interval_s=0.05)
     delivered: list[RegistrationDelivered] = []
     statuses: list[RegistrationStatus] = []
@@ -70,7 +70,9 @@ def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
     worker.add_listener(listener)
     worker.start()
     try:
-        registration = make_registration(checked_by="demo-beheerder", surname="VISSER")
+        registration = for_portal(
+            make_registration(checked_by="demo-beheerder", surname="VISSER"), grant
+        )
         store.enqueue(registration, "demo-beheerder")
         worker.wake()
         assert got_qr.wait(WAIT_S)
@@ -89,7 +91,7 @@ def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
 
 
 def test_offline_pool_code_activates_when_the_queued_registration_arrives(setup):
-    _, store, client = setup
+    _, store, client, grant = setup
     pool = CodePool(store, client, store.device_token, size=2)
     worker = SyncWorker(store, client, store.device_token, pool=pool)
     assert worker.sync_once().codes_added == 2
@@ -97,7 +99,9 @@ def test_offline_pool_code_activates_when_the_queued_registration_arrives(setup)
     # Offline at the desk: bind a pooled code, queue the registration, show the QR at once.
     enrollment = pool.take()
     assert enrollment is not None
-    registration = make_registration(checked_by="demo-beheerder", surname="MULDER")
+    registration = for_portal(
+        make_registration(checked_by="demo-beheerder", surname="MULDER"), grant
+    )
     registration = registration.with_enrollment_code(enrollment.code)
     store.enqueue(registration, "demo-beheerder")
     assert store.load_registration(registration.registration_id).enrollment_code == enrollment.code
