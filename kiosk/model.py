@@ -234,6 +234,9 @@ class WidCheck:
     photo_compared: bool
     checked_at: datetime
     checked_by: str
+    # The portal's check grant: proof that checked_by signed in on this kiosk (issued at
+    # sign-in, kiosk.portal.authz). A credential, never shown; None when there is none.
+    check_grant: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -255,6 +258,7 @@ class WidCheck:
             "photo_compared": self.photo_compared,
             "checked_at": _utc(self.checked_at),
             "checked_by": self.checked_by,
+            **({"check_grant": self.check_grant} if self.check_grant is not None else {}),
         }
 
     @classmethod
@@ -271,6 +275,7 @@ class WidCheck:
             photo_compared=bool(data["photo_compared"]),
             checked_at=datetime.fromisoformat(str(data["checked_at"]).replace("Z", "+00:00")),
             checked_by=str(data["checked_by"]),
+            check_grant=data.get("check_grant"),
         )
 
 
@@ -358,3 +363,9 @@ class DeviceCredential:
 
     kiosk_id: str
     device_token: str = field(repr=False)
+    #: When the portal stops accepting the token (None: a portal that does not say); the
+    #: sync worker rotates it before then.
+    expires_at: datetime | None = None
+    #: At enrolment only: the enrolling beheerder's check grant on this kiosk (handed to the
+    #: desk's session, never stored with the credential).
+    check_grant: str | None = field(default=None, repr=False, compare=False)

@@ -135,14 +135,24 @@ def build_desk_app(
         config = config if config is not None else Config()
         trust_store = trust_store if trust_store is not None else TrustStore.for_config(config)
         method_factories = desk_methods(config, trust_store)
-    desk = DeskSession(portal, store, now=now, reserve_code=pool.take if pool else None)
+    desk = DeskSession(
+        portal,
+        store,
+        now=now,
+        reserve_code=pool.take if pool else None,
+        kiosk_id=store.kiosk_id,
+    )
     window = MainWindow(desk, idle_timeout_s=idle_timeout_s, method_factories=method_factories)
     customer = window.customer
     customer.attach_to_screens()
     bridge = SyncBridge(desk, worker, window) if worker is not None else None
     enroller = KioskEnroller(
         KioskEnrolment(
-            portal, store, kiosk_name, on_enrolled=worker.resume if worker is not None else None
+            portal,
+            store,
+            kiosk_name,
+            on_enrolled=worker.resume if worker is not None else None,
+            on_check_grant=desk.adopt_check_grant,
         )
     )
     desk.wizard.subscribe(enroller.wizard_changed)

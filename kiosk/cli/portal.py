@@ -12,14 +12,21 @@ machine), and a non-loopback ``--host`` is refused. ``--demo`` seeds the demo be
         [--password-stdin] [--totp]
 
 which asks for the password (or reads one line from standard input) and, with ``--totp``,
-prints a new TOTP secret that sign-in then requires. The database defaults to
-``portal.db`` in the platform data directory.
+prints a new TOTP secret that sign-in then requires. Kiosks are managed with
+
+    kiosk portal list-kiosks --db PATH [--json]
+    kiosk portal revoke-kiosk --db PATH KIOSK_ID [--json]
+
+``revoke-kiosk`` kills the kiosk's device tokens and check grants at once (a stolen or
+retired kiosk; a beheerder can do the same over HTTP with ``DELETE /v1/kiosks/{kiosk_id}``).
+The database defaults to ``portal.db`` in the platform data directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import signal
 import ssl
@@ -85,6 +92,19 @@ def register(subparsers: Any) -> None:
     )
     add.add_argument("--totp", action="store_true", help="require a TOTP code at sign-in")
     add.set_defaults(handler=run_add_beheerder)
+
+    kiosks = actions.add_parser("list-kiosks", help="list enrolled kiosks")
+    kiosks.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    kiosks.add_argument("--json", action="store_true", help="print JSON")
+    kiosks.set_defaults(handler=run_list_kiosks)
+
+    revoke = actions.add_parser(
+        "revoke-kiosk", help="revoke a kiosk: its device tokens and check grants die"
+    )
+    revoke.add_argument("kiosk_id", help="the kiosk's id (see list-kiosks)")
+    revoke.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    revoke.add_argument("--json", action="store_true", help="print JSON")
+    revoke.set_defaults(handler=run_revoke_kiosk)
 
 
 def _db_path(value: Path | None) -> Path:
@@ -229,4 +249,64 @@ def run_add_beheerder(
     )
     if secret:
         out.write(tr("portal_server.totp_secret", secret=secret) + "\n")
+    return 0
+
+
+def run_list_kiosks(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    """Print the portal's kiosks with their organisations and whether they are revoked."""
+    from kiosk.portal.store import PortalStore
+
+    out = stdout or sys.stdout
+    store = PortalStore(_db_path(args.db))
+    try:
+        kiosks = store.kiosks()
+    finally:
+        store.close()
+    if args.json:
+        out.write(json.dumps({"kiosks": kiosks}, indent=2) + "\n")
+        return 0
+    if not kiosks:
+        out.write(tr("portal_server.no_kiosks") + "\n")
+    for kiosk in kiosks:
+        state = (
+            tr("portal_server.kiosk_revoked", revoked_at=kiosk["revoked_at"])
+            if kiosk["revoked_at"]
+            else tr("portal_server.kiosk_active")
+        )
+        out.write(
+            tr(
+                "portal_server.kiosk",
+                kiosk_id=kiosk["id"],
+                name=kiosk["name"],
+                enrolled_by=kiosk["enrolled_by"],
+                created_at=kiosk["created_at"],
+                organisations=", ".join(kiosk["organisations"]),
+                state=state,
+            )
+            + "\n"
+        )
+    return 0
+
+
+def run_revoke_kiosk(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    """Revoke a kiosk as the operator; 0 when revoked (or already), 1 when unknown."""
+    from kiosk.portal.store import ApiFailure, PortalStore
+
+    out = stdout or sys.stdout
+    db = _db_path(args.db)
+    store = PortalStore(db)
+    try:
+        store.revoke_kiosk(args.kiosk_id)
+    except ApiFailure:
+        if args.json:
+            out.write(json.dumps({"kiosk_id": args.kiosk_id, "revoked": False}) + "\n")
+        else:
+            out.write(tr("portal_server.error.no_kiosk", kiosk_id=args.kiosk_id, db=db) + "\n")
+        return 1
+    finally:
+        store.close()
+    if args.json:
+        out.write(json.dumps({"kiosk_id": args.kiosk_id, "revoked": True}) + "\n")
+    else:
+        out.write(tr("portal_server.revoked", kiosk_id=args.kiosk_id) + "\n")
     return 0

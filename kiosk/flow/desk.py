@@ -18,6 +18,7 @@ must be called from one thread (the UI's).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 class Portal(Protocol):
     """The part of :class:`kiosk.sync.api.PortalApi` the desk itself uses."""
 
-    def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
-        """``POST /v1/auth/token``."""
+    def sign_in(
+        self, username: str, password: str, totp: str | None = None, kiosk_id: str | None = None
+    ) -> Session:
+        """``POST /v1/auth/token`` (with ``kiosk_id``: the session gets its check grant)."""
         ...
 
     def renew_enrollment(self, token: str, registration_id: uuid.UUID) -> Enrollment:
@@ -88,13 +91,18 @@ class DeskSession:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         reserve_code: Callable[[], Enrollment | None] | None = None,
         wizard: Wizard | None = None,
+        kiosk_id: Callable[[], str | None] | None = None,
     ) -> None:
         """``reserve_code`` takes a code from the offline pool (or returns None); when given,
-        a registration saved while offline still gets a QR at once (DESIGN.md section 5)."""
+        a registration saved while offline still gets a QR at once (DESIGN.md section 5).
+        ``kiosk_id`` gives this kiosk's portal id (None before enrolment): the sign-in names
+        it, so the session carries the portal's check grant that every registration of the
+        session presents (``wid_check.check_grant``)."""
         self.portal = portal
         self.queue = queue
         self.now = now
         self.reserve_code = reserve_code
+        self.kiosk_id = kiosk_id
         self.wizard = wizard or Wizard(today=lambda: self.now().date())
         self.online: bool | None = None
 
@@ -124,7 +132,10 @@ class DeskSession:
         """Sign in against the portal (blocking I/O; the UI may call it off its thread) and
         return the session; apply it with :meth:`accept_session` on the UI thread."""
         self.sign_in_check(username, password)
-        return self.portal.sign_in(username.strip(), password)
+        kiosk_id = self.kiosk_id() if self.kiosk_id is not None else None
+        if kiosk_id is None:
+            return self.portal.sign_in(username.strip(), password)
+        return self.portal.sign_in(username.strip(), password, kiosk_id=kiosk_id)
 
     def accept_session(self, session: Session) -> Step:
         """Use ``session`` and move on (to the organisation choice, or step 1 when the
@@ -132,6 +143,15 @@ class DeskSession:
         self._require(Step.SIGN_IN)
         self.state.session = session
         return self.wizard.forward()
+
+    def adopt_check_grant(self, grant: str, beheerder_id: str) -> bool:
+        """The kiosk was enrolled during this session: use the enrolment's check grant, if
+        it is this beheerder's (the session may have changed meanwhile). True when taken."""
+        session = self.state.session
+        if session is None or session.beheerder_id != beheerder_id:
+            return False
+        self.state.session = dataclasses.replace(session, check_grant=grant)
+        return True
 
     def choose_organisation(self, organisation_id: str) -> Step:
         """Pick the organisation the registration is for."""
@@ -199,6 +219,7 @@ class DeskSession:
                 photo_compared=state.photo_confirmed,
                 checked_at=self.now(),
                 checked_by=state.session.beheerder_id,
+                check_grant=state.session.check_grant,
             ),
         )
 

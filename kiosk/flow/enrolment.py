@@ -18,7 +18,8 @@ The rules:
 * once closed (the desk shut down) nothing is requested and a late answer is dropped;
 * a credential that cannot be stored is logged and dropped: the next sign-in tries again;
 * once stored, ``on_enrolled`` runs (the desk resumes the sync worker, which may have paused
-  for lack of a credential).
+  for lack of a credential), and ``on_check_grant(grant, beheerder_id)`` hands the desk the
+  enrolling beheerder's check grant (a session signed in before the kiosk had an id has none).
 """
 
 from __future__ import annotations
@@ -64,11 +65,14 @@ class KioskEnrolment:
         kiosk_name: str,
         *,
         on_enrolled: Callable[[], None] | None = None,
+        on_check_grant: Callable[[str, str], object] | None = None,
     ) -> None:
         self.portal = portal
         self.store = store
         self.kiosk_name = kiosk_name
         self.on_enrolled = on_enrolled
+        self.on_check_grant = on_check_grant
+        self._requested_by: str | None = None
         #: An enrolment call was handed out and has not been answered yet.
         self.in_flight = False
         #: The desk closed: nothing more is requested, late answers are dropped.
@@ -92,6 +96,7 @@ class KioskEnrolment:
         if session is None or not self.due(session):
             return None
         self.in_flight = True
+        self._requested_by = session.beheerder_id
         token, name, portal = session.access_token, self.kiosk_name, self.portal
         return lambda: portal.enroll_kiosk(token, name)
 
@@ -109,6 +114,8 @@ class KioskEnrolment:
         log.info("kiosk enrolled", extra={"kiosk_id": credential.kiosk_id})
         if self.on_enrolled is not None:
             self.on_enrolled()
+        if credential.check_grant and self.on_check_grant and self._requested_by:
+            self.on_check_grant(credential.check_grant, self._requested_by)
         return True
 
     def failed(self, error: Exception) -> None:

@@ -95,9 +95,15 @@ class WidEvidence:
         return self.expiry_date < today
 
     def to_wid_check(
-        self, *, photo_compared: bool, checked_at: datetime, checked_by: str
+        self,
+        *,
+        photo_compared: bool,
+        checked_at: datetime,
+        checked_by: str,
+        check_grant: str | None = None,
     ) -> WidCheck:
-        """Return the minimised :class:`~kiosk.model.WidCheck` that is queued and sent."""
+        """Return the minimised :class:`~kiosk.model.WidCheck` that is queued and sent
+        (``check_grant``: the portal's proof that ``checked_by`` signed in on this kiosk)."""
         return WidCheck(
             document_type=self.document_type,
             issuing_country=self.issuing_country,
@@ -108,6 +114,7 @@ class WidEvidence:
             photo_compared=photo_compared,
             checked_at=checked_at,
             checked_by=checked_by,
+            check_grant=check_grant,
         )
 
 

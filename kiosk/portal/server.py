@@ -43,9 +43,11 @@ from kiosk.portal.store import (
     MAX_POOL_REQUEST,
     ApiFailure,
     Clock,
+    KioskEnrolled,
     PortalStore,
     Principal,
     invalid,
+    iso,
     utc_now,
 )
 from kiosk.portal.validation import Problem
@@ -95,6 +97,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/openapi.json", "openapi", None),
     Route("POST", "/v1/auth/token", "sign_in", None, body=True),
     Route("POST", "/v1/kiosks", "enroll_kiosk", "beheerder", body=True),
+    Route("POST", "/v1/kiosks/self/token", "rotate_device_token", "device"),
+    Route("DELETE", "/v1/kiosks/{kiosk_id}", "revoke_kiosk", "beheerder"),
     Route("PUT", "/v1/registrations/{registration_id}", "put_registration", "any", body=True),
     Route("GET", "/v1/registrations/{registration_id}", "get_registration", "any"),
     Route("POST", "/v1/registrations/{registration_id}/enrollment", "renew", "any"),
@@ -371,7 +375,11 @@ class PortalServer:
         return 200, resource(*OPENAPI_PATH).read_bytes()
 
     def sign_in(self, body: Any, address: str, **_: Any) -> tuple[int, Any]:
-        _strict(body, {"username": str, "password": str}, {"totp": (str, type(None))})
+        _strict(
+            body,
+            {"username": str, "password": str},
+            {"totp": (str, type(None)), "kiosk_id": (str, type(None))},
+        )
         username: str = body["username"]
         problems = [
             Problem(name, f"longer than {limit} characters")
@@ -396,21 +404,35 @@ class PortalServer:
             log.info("sign-in refused")
             raise ApiFailure(401, "invalid_credentials", "wrong username, password or code")
         self.limiter.signed_in(username, address)
-        return 200, {
+        answer: dict[str, Any] = {
             "access_token": signed.access_token,
             "token_type": "bearer",
             "expires_in": signed.expires_in,
             "beheerder": {"id": signed.beheerder_id, "name": signed.beheerder_name},
             "organisations": signed.organisations,
         }
+        if body.get("kiosk_id"):
+            # The sign-in happens on this kiosk: the grant that lets it name this
+            # beheerder as checked_by (kiosk.portal.authz).
+            grant, expires = self.store.issue_check_grant(signed.beheerder_id, body["kiosk_id"])
+            answer["check_grant"] = grant
+            answer["check_grant_expires_at"] = iso(expires) if expires else None
+        return 200, answer
 
     def enroll_kiosk(self, body: Any, principal: Principal, **_: Any) -> tuple[int, Any]:
-        _strict(body, {"name": str}, {})
+        _strict(body, {"name": str}, {"organisations": list})
         name = body["name"].strip()
         if not name or len(name) > 100:
             raise invalid([Problem("name", "must be 1-100 characters")])
-        kiosk_id, token = self.store.enroll_kiosk(principal, name)
-        return 201, {"kiosk_id": kiosk_id, "device_token": token}
+        enrolled = self.store.enroll_kiosk(principal, name, body.get("organisations"))
+        return 201, _kiosk_answer(enrolled)
+
+    def rotate_device_token(self, principal: Principal, **_: Any) -> tuple[int, Any]:
+        return 201, _kiosk_answer(self.store.rotate_device_token(principal))
+
+    def revoke_kiosk(self, principal: Principal, kiosk_id: str, **_: Any) -> tuple[int, Any]:
+        self.store.revoke_kiosk(kiosk_id, principal)
+        return 204, None
 
     def put_registration(
         self, body: Any, principal: Principal, registration_id: str, **_: Any
@@ -458,6 +480,19 @@ class PortalServer:
             raise
         self.limiter.enrolled(address)
         return 200, {"display_name": name}
+
+
+def _kiosk_answer(enrolled: KioskEnrolled) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "kiosk_id": enrolled.kiosk_id,
+        "device_token": enrolled.device_token,
+        "expires_at": iso(enrolled.expires_at),
+        "organisations": enrolled.organisations,
+    }
+    if enrolled.check_grant is not None and enrolled.check_grant_expires_at is not None:
+        answer["check_grant"] = enrolled.check_grant
+        answer["check_grant_expires_at"] = iso(enrolled.check_grant_expires_at)
+    return answer
 
 
 def _uuid(text: str) -> str | None:

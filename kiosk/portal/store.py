@@ -36,7 +36,9 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.model import normalise_name
+from kiosk.portal import authz
 from kiosk.portal.accounts import DUMMY_HASH, hash_password, totp_counter, verify_password
+from kiosk.portal.evidence import evidence_problems
 from kiosk.portal.limits import ATTEMPT_LIMITS_STEP
 from kiosk.portal.validation import Problem, validate_registration
 from kiosk.sqlitemigrate import Step, migrate
@@ -125,6 +127,7 @@ def _v1_accounts_kiosks_registrations(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Step, ...] = (
     _v1_accounts_kiosks_registrations,
     ATTEMPT_LIMITS_STEP,  # 1 -> 2: sign-in/enroll attempt counters, used TOTP steps
+    authz.MIGRATE_V3_KIOSK_SCOPE,  # 2 -> 3: kiosk organisations, revocation, check grants
 )
 """The portal schema, step by step (:mod:`kiosk.sqlitemigrate`); append, never edit."""
 
@@ -186,7 +189,22 @@ class Principal:
     kind: str  # "beheerder" or "device"
     beheerder_id: str  # the beheerder, or for a device the beheerder who enrolled it
     kiosk_id: str | None = None
+    # A beheerder: the organisations managed now; a device: those its kiosk is enrolled for.
     organisations: frozenset[str] = field(default_factory=frozenset)
+    token: str = field(default="", repr=False)  # the bearer token itself (for rotation)
+
+
+@dataclass(frozen=True, slots=True)
+class KioskEnrolled:
+    """A kiosk's new device credential (enrolment or rotation) and, at enrolment, the
+    enrolling beheerder's check grant on it."""
+
+    kiosk_id: str
+    device_token: str
+    expires_at: datetime
+    organisations: list[str]
+    check_grant: str | None = None
+    check_grant_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,32 +402,103 @@ class PortalStore:
                 return None
             if row["expires_at"] and self.clock() >= parse_iso(row["expires_at"]):
                 return None
-            orgs = frozenset(o["id"] for o in self._organisations_of(row["beheerder_id"]))
-        return Principal(row["kind"], row["beheerder_id"], row["kiosk_id"], orgs)
+            if row["kind"] == "device":
+                if not authz.kiosk_active(self.db, row["kiosk_id"]):
+                    return None
+                orgs = authz.kiosk_organisations(self.db, row["kiosk_id"])
+            else:
+                orgs = authz.managed_by(self.db, row["beheerder_id"])
+        return Principal(row["kind"], row["beheerder_id"], row["kiosk_id"], orgs, token)
 
-    def enroll_kiosk(self, principal: Principal, name: str) -> tuple[str, str]:
-        """Register a kiosk for ``principal`` (a beheerder); returns (kiosk_id, device_token)."""
+    def enroll_kiosk(
+        self, principal: Principal, name: str, organisations: list[Any] | None = None
+    ) -> KioskEnrolled:
+        """Register a kiosk for ``principal`` (a beheerder) and the organisations asked for
+        (default: all it manages); the answer carries the device token and the enrolling
+        beheerder's check grant on the new kiosk (:mod:`kiosk.portal.authz`)."""
         kiosk_id = f"kiosk-{uuid.uuid4()}"
-        token = secrets.token_urlsafe(32)
+        now = self.clock()
         with self._tx():
+            try:
+                orgs = authz.choose_organisations(
+                    authz.managed_by(self.db, principal.beheerder_id), organisations
+                )
+            except ValueError as err:
+                raise invalid(err.args[0]) from None
             self.db.table("kiosks").insert(
                 {
                     "id": kiosk_id,
                     "name": name,
                     "enrolled_by": principal.beheerder_id,
-                    "created_at": iso(self.clock()),
+                    "created_at": iso(now),
                 }
             )
-            self.db.table("tokens").insert(
-                {
-                    "token_hash": _token_hash(token),
-                    "kind": "device",
-                    "beheerder_id": principal.beheerder_id,
-                    "kiosk_id": kiosk_id,
-                    "expires_at": None,
-                }
+            self.db.table("kiosk_organisations").insert_all(
+                {"kiosk_id": kiosk_id, "organisation_id": org} for org in orgs
             )
-        return kiosk_id, token
+            token, expires = authz.issue_device_token(
+                self.db, kiosk_id, principal.beheerder_id, now
+            )
+            grant, grant_expires = authz.issue_check_grant(
+                self.db, principal.beheerder_id, kiosk_id, now
+            )
+        return KioskEnrolled(kiosk_id, token, expires, orgs, grant, grant_expires)
+
+    def rotate_device_token(self, principal: Principal) -> KioskEnrolled:
+        """A new device token for the presenting kiosk; the presented one dies after
+        :data:`kiosk.portal.authz.ROTATION_GRACE`."""
+        assert principal.kind == "device" and principal.kiosk_id is not None
+        with self._tx():
+            token, expires = authz.rotate_device_token(
+                self.db, principal.token, principal.kiosk_id, principal.beheerder_id, self.clock()
+            )
+            orgs = sorted(authz.kiosk_organisations(self.db, principal.kiosk_id))
+        return KioskEnrolled(principal.kiosk_id, token, expires, orgs)
+
+    def revoke_kiosk(self, kiosk_id: str, principal: Principal | None = None) -> None:
+        """Revoke a kiosk: its device tokens and check grants die at once (idempotent).
+
+        ``principal`` (a beheerder) must manage one of the kiosk's organisations; None is
+        the operator (``kiosk portal revoke-kiosk``). Unknown kiosk: 404."""
+        with self._tx():
+            row = authz.kiosk_row(self.db, kiosk_id)
+            if row is None:
+                raise ApiFailure(404, "not_found", "no such kiosk")
+            if principal is not None and not (
+                authz.kiosk_organisations(self.db, kiosk_id) & principal.organisations
+            ):
+                raise ApiFailure(404, "not_found", "no such kiosk")
+            who = principal.beheerder_id if principal is not None else "operator"
+            authz.revoke_kiosk(self.db, kiosk_id, who, self.clock())
+
+    def kiosks(self) -> list[dict[str, Any]]:
+        """Every kiosk with its organisations and revocation (for the operator's CLI)."""
+        with self._lock:
+            cursor = self.db.execute(
+                "SELECT id, name, enrolled_by, created_at, revoked_at FROM kiosks"
+                " ORDER BY created_at"
+            )
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            for row in rows:
+                row["organisations"] = sorted(authz.kiosk_organisations(self.db, row["id"]))
+        return rows
+
+    def issue_check_grant(
+        self, beheerder_id: str, kiosk_id: str
+    ) -> tuple[str | None, datetime | None]:
+        """At sign-in naming a kiosk: a check grant for the beheerder on that kiosk, or
+        (None, None) when the kiosk is unknown, revoked or shares no organisation with the
+        beheerder (the sign-in itself still succeeds)."""
+        with self._tx():
+            if not authz.kiosk_active(self.db, kiosk_id):
+                return None, None
+            shared = authz.kiosk_organisations(self.db, kiosk_id) & authz.managed_by(
+                self.db, beheerder_id
+            )
+            if not shared:
+                return None, None
+            return authz.issue_check_grant(self.db, beheerder_id, kiosk_id, self.clock())
 
     # -- registrations ------------------------------------------------------------------
 
@@ -471,6 +560,8 @@ class PortalStore:
         }
 
     def _may_access(self, principal: Principal, reg: dict[str, Any]) -> bool:
+        # A device reaches only its kiosk's organisations; it may follow its own
+        # registrations even if one of them has since left the kiosk's scope.
         if reg["organisation_id"] in principal.organisations:
             return True
         return principal.kind == "device" and reg["kiosk_id"] == principal.kiosk_id
@@ -492,12 +583,17 @@ class PortalStore:
                         409, "conflict", "registration_id already used with a different body"
                     )
                 return False, self._state(existing)
+            # Only a new registration is judged: an identical replay (a lost answer retried
+            # days later) must still get its 200, whatever the clock says now.
+            problems = evidence_problems(body["wid_check"], self.clock())
+            if problems:
+                raise invalid(problems)
             self._check_semantics(principal, body)
             code = body["enrollment_code"]
             if code is None:
                 code = self._new_code("live", principal.kiosk_id, registration_id)
             else:
-                self._bind_pool_code(code, registration_id)
+                self._bind_pool_code(code, registration_id, principal)
             employee = body["employee"]
             row = {
                 "id": registration_id,
@@ -519,27 +615,35 @@ class PortalStore:
     def _check_semantics(self, principal: Principal, body: dict[str, Any]) -> None:
         """What validation needs the database for; raises a 422."""
         org = body["organisation_id"]
-        checked_by = body["wid_check"]["checked_by"]
         problems: list[Problem] = []
         if self._one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
             problems.append(Problem("organisation_id", "unknown organisation"))
         elif principal.kind == "beheerder" and org not in principal.organisations:
             problems.append(Problem("organisation_id", "not an organisation you manage"))
+        checked_by = body["wid_check"]["checked_by"]
         if self._one("SELECT id FROM beheerders WHERE id = ?", [checked_by]) is None:
             problems.append(Problem("wid_check.checked_by", "unknown beheerder"))
-        elif org not in {o["id"] for o in self._organisations_of(checked_by)}:
-            # With a device token this is the authorisation: the beheerder who checked the
-            # document must manage the organisation the employee is registered at.
-            problems.append(
-                Problem("wid_check.checked_by", "this beheerder does not manage the organisation")
+        else:
+            # Who may name whom (kiosk scope, check grant): kiosk.portal.authz.
+            problems += authz.checker_problems(
+                self.db,
+                kind=principal.kind,
+                principal_beheerder=principal.beheerder_id,
+                kiosk_id=principal.kiosk_id,
+                kiosk_orgs=principal.organisations,
+                body=body,
+                now=self.clock(),
             )
         if problems:
             raise invalid(problems)
 
-    def _bind_pool_code(self, code: str, registration_id: str) -> None:
+    def _bind_pool_code(self, code: str, registration_id: str, principal: Principal) -> None:
         row = self._one("SELECT * FROM enrollments WHERE code = ?", [code])
         if row is None or row["kind"] != "pool":
             raise invalid([Problem("enrollment_code", "not a reserved enrollment code")])
+        problem = authz.pool_code_problem(row, principal.kind, principal.kiosk_id)
+        if problem is not None:
+            raise invalid([problem])
         if row["registration_id"] is not None or row["state"] != "active":
             raise ApiFailure(409, "conflict", "enrollment_code is already bound or no longer valid")
         # An expired pool code is still bound: the registration must never be lost because a
@@ -632,7 +736,7 @@ class PortalStore:
 
 def _token_hash(token: str) -> str:
     # Tokens are stored hashed: a copy of the database does not hand out live credentials.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return authz.secret_hash(token)
 
 
 def _parse_public_key(text: str) -> bytes:

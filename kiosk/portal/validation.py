@@ -50,6 +50,8 @@ WID_CHECK_FIELDS = {
     "photo_compared": True,
     "checked_at": True,
     "checked_by": True,
+    # Optional: the portal's check grant (kiosk.portal.authz), needed with a device token.
+    "check_grant": False,
 }
 CHIP_FIELDS = {"access": True, "passive_auth": True, "clone_check": True}
 
@@ -222,3 +224,5 @@ def _check_wid(wid: dict[str, Any], problems: list[Problem]) -> None:
         _datetime(wid["checked_at"], "wid_check.checked_at", problems)
     if "checked_by" in wid:
         _string(wid["checked_by"], "wid_check.checked_by", problems, max_length=MAX_ID_LENGTH)
+    if wid.get("check_grant") is not None:
+        _string(wid["check_grant"], "wid_check.check_grant", problems, max_length=MAX_ID_LENGTH)

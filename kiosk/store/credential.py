@@ -64,18 +64,30 @@ class Credentials:
         )
         with self._db.tx() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO device_credential (id, kiosk_id, device_token, stored_at)"
-                " VALUES (1, ?, ?, ?)",
-                (credential.kiosk_id, sealed, ts(self._clock())),
+                "INSERT OR REPLACE INTO device_credential"
+                " (id, kiosk_id, device_token, stored_at, expires_at) VALUES (1, ?, ?, ?, ?)",
+                (
+                    credential.kiosk_id,
+                    sealed,
+                    ts(self._clock()),
+                    ts(credential.expires_at) if credential.expires_at else None,
+                ),
             )
             conn.execute("DELETE FROM meta WHERE key = 'paused'")
             self._audit.append(conn, AuditEvent.CREDENTIAL_SET, None, None, None)
 
     def get(self) -> DeviceCredential | None:
         """The kiosk's device credential, or ``None`` before the kiosk was enrolled."""
-        rows = self._db.query("SELECT kiosk_id, device_token FROM device_credential WHERE id = 1")
+        rows = self._db.query(
+            "SELECT kiosk_id, device_token, expires_at FROM device_credential WHERE id = 1"
+        )
         if not rows:
             return None
         token = self._cipher.open("device_credential", "1", "device_token", rows[0]["device_token"])
         assert token is not None
-        return DeviceCredential(kiosk_id=rows[0]["kiosk_id"], device_token=token)
+        expires = rows[0]["expires_at"]
+        return DeviceCredential(
+            kiosk_id=rows[0]["kiosk_id"],
+            device_token=token,
+            expires_at=parse_ts(expires) if expires else None,
+        )

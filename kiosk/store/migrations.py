@@ -73,6 +73,12 @@ MIGRATIONS: tuple[Step, ...] = (
         mac BLOB NOT NULL
     );
     """,
+    # 1 -> 2: the portal's check grant travels (sealed) with the registration it vouches
+    # for; the device credential's expiry, so the sync worker can rotate it in time.
+    """
+    ALTER TABLE registrations ADD COLUMN check_grant BLOB;
+    ALTER TABLE device_credential ADD COLUMN expires_at TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

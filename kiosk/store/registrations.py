@@ -1,6 +1,7 @@
 """Queued registrations, their personal fields sealed per cell (DESIGN.md sections 6 and 7).
 
-Personal fields (names, date of birth, document number and expiry, enrollment code) are
+Personal fields (names, date of birth, document number and expiry, enrollment code) and the
+portal's check grant are
 sealed with AES-GCM by :class:`kiosk.store.crypto.FieldCipher`, whose associated data binds
 each ciphertext to table, row id and column; a ciphertext copied to another row or column
 does not open. What the queue needs to manage itself (ids, organisation, who checked, the
@@ -52,23 +53,28 @@ class Registrations:
         the same id with different data raises ``store.error.duplicate``.
         """
         rid = str(registration.registration_id)
-        existing = self._db.query("SELECT 1 FROM registrations WHERE registration_id = ?", (rid,))
-        if existing:
-            if self.load(registration.registration_id) != registration:
-                raise StorageFailure("store.error.duplicate")
-            return
         now = self._clock()
         row = self._sealed_row(registration, beheerder_id, now)
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         method = registration.wid_check.method.value
+        # The existence check and the insert are one statement inside one BEGIN IMMEDIATE
+        # transaction: two threads (or two processes) enqueueing the same id at once are
+        # serialised by SQLite's write lock, so the second sees the first's row and becomes
+        # the documented no-op instead of a UNIQUE-constraint StorageFailure.
         with self._db.tx() as conn:
-            conn.execute(
-                f"INSERT INTO registrations ({columns}) VALUES ({marks})",  # noqa: S608 - fixed names
+            inserted = conn.execute(
+                f"INSERT INTO registrations ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names
+                " ON CONFLICT (registration_id) DO NOTHING",
                 tuple(row.values()),
-            )
-            add_pending(conn, registration.registration_id, now)
-            self._audit.append(conn, AuditEvent.ACCEPTED, beheerder_id, rid, method)
+            ).rowcount
+            if inserted:
+                add_pending(conn, registration.registration_id, now)
+                self._audit.append(conn, AuditEvent.ACCEPTED, beheerder_id, rid, method)
+        if not inserted:
+            if self.load(registration.registration_id) != registration:
+                raise StorageFailure("store.error.duplicate")
+            return
         log.info("registration queued", extra={"registration_id": rid})
 
     def _sealed_row(
@@ -99,6 +105,8 @@ class Registrations:
             "document_number": seal("document_number", wid.document_number),
             "expiry_date": seal("expiry_date", wid.expiry_date.isoformat()),
             "enrollment_code": seal("enrollment_code", registration.enrollment_code),
+            # A credential (the beheerder's sign-in on this kiosk): sealed like the rest.
+            "check_grant": seal("check_grant", wid.check_grant),
         }
 
     def load(self, registration_id: uuid.UUID) -> Registration:
@@ -133,6 +141,7 @@ class Registrations:
                 photo_compared=bool(row["photo_compared"]),
                 checked_at=parse_ts(row["checked_at"]),
                 checked_by=row["checked_by"],
+                check_grant=self._cipher.open(_TABLE, rid, "check_grant", row["check_grant"]),
             ),
             enrollment_code=self._cipher.open(
                 _TABLE, rid, "enrollment_code", row["enrollment_code"]

@@ -229,6 +229,12 @@ class Store:
         """The kiosk's device credential, or ``None`` before the kiosk was enrolled."""
         return self._credentials.get()
 
+    def kiosk_id(self) -> str | None:
+        """The kiosk's id at the portal (None before enrolment): named at sign-in so the
+        portal issues the beheerder's check grant for this kiosk."""
+        credential = self._credentials.get()
+        return credential.kiosk_id if credential else None
+
     def device_token(self) -> str | None:
         """The device token alone (a ``device_token_provider`` for the sync worker)."""
         credential = self._credentials.get()

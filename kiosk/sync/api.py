@@ -42,6 +42,10 @@ class Session:
     beheerder_id: str
     beheerder_name: str
     organisations: tuple[Organisation, ...]
+    #: The portal's check grant for this beheerder on this kiosk (when the sign-in named the
+    #: kiosk, or from the kiosk's enrolment): carried by every registration the session
+    #: makes, so the portal knows ``checked_by`` really signed in here.
+    check_grant: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +109,18 @@ class PortalApi(Protocol):
         """Return True when ``GET /v1/health`` answers ``{"status": "ok"}``."""
         ...
 
-    def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
-        """``POST /v1/auth/token``."""
+    def sign_in(
+        self, username: str, password: str, totp: str | None = None, kiosk_id: str | None = None
+    ) -> Session:
+        """``POST /v1/auth/token`` (naming the kiosk gets the session its check grant)."""
         ...
 
     def enroll_kiosk(self, token: str, name: str) -> DeviceCredential:
         """``POST /v1/kiosks`` with a beheerder token."""
+        ...
+
+    def rotate_device_token(self, token: str) -> DeviceCredential:
+        """``POST /v1/kiosks/self/token`` with the device token: a new one replaces it."""
         ...
 
     def put_registration(self, token: str, registration: Registration) -> RegistrationState:

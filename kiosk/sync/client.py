@@ -138,6 +138,25 @@ def _datetime(value: Any, what: str) -> datetime:
     return moment
 
 
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise PortalError(what=key)
+    return value
+
+
+def _credential(obj: dict[str, Any]) -> DeviceCredential:
+    expires = obj.get("expires_at")
+    return DeviceCredential(
+        kiosk_id=_text(obj, "kiosk_id"),
+        device_token=_text(obj, "device_token"),
+        expires_at=None if expires is None else _datetime(expires, "expires_at"),
+        check_grant=_optional_text(obj, "check_grant"),
+    )
+
+
 def _enrollment(data: Any) -> Enrollment:
     obj = _object(data, "enrollment")
     return Enrollment(
@@ -257,11 +276,18 @@ class PortalClient:
             return False
         return isinstance(data, dict) and data.get("status") == "ok"
 
-    def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
-        """``POST /v1/auth/token``: 401 -> :class:`PortalAuthError`, 429 -> :class:`PortalBusy`."""
+    def sign_in(
+        self, username: str, password: str, totp: str | None = None, kiosk_id: str | None = None
+    ) -> Session:
+        """``POST /v1/auth/token``: 401 -> :class:`PortalAuthError`, 429 -> :class:`PortalBusy`.
+
+        With ``kiosk_id`` (this kiosk's id at the portal) the session carries the portal's
+        check grant for this beheerder on this kiosk."""
         body: dict[str, Any] = {"username": username, "password": password}
         if totp is not None:
             body["totp"] = totp
+        if kiosk_id is not None:
+            body["kiosk_id"] = kiosk_id
         obj = _object(self._call("POST", "/v1/auth/token", body=body), "session")
         beheerder = _object(obj.get("beheerder"), "beheerder")
         expires_in = obj.get("expires_in")
@@ -284,6 +310,7 @@ class PortalClient:
             beheerder_id=_text(beheerder, "id"),
             beheerder_name=_text(beheerder, "name"),
             organisations=orgs,
+            check_grant=_optional_text(obj, "check_grant"),
         )
 
     def enroll_kiosk(self, token: str, name: str) -> DeviceCredential:
@@ -292,9 +319,19 @@ class PortalClient:
             self._call("POST", "/v1/kiosks", token=token, body={"name": name}, expect=(201,)),
             "kiosk",
         )
-        return DeviceCredential(
-            kiosk_id=_text(obj, "kiosk_id"), device_token=_text(obj, "device_token")
+        return _credential(obj)
+
+    def rotate_device_token(self, token: str) -> DeviceCredential:
+        """``POST /v1/kiosks/self/token`` with the device token: the new credential (the old
+        token keeps working for a short grace, so a lost answer can be retried)."""
+        obj = _object(
+            self._call("POST", "/v1/kiosks/self/token", token=token, expect=(201,)), "kiosk"
         )
+        return _credential(obj)
+
+    def revoke_kiosk(self, token: str, kiosk_id: str) -> None:
+        """``DELETE /v1/kiosks/{kiosk_id}`` with a beheerder token: the kiosk's tokens die."""
+        self._call("DELETE", f"/v1/kiosks/{kiosk_id}", token=token, expect=(204,))
 
     def put_registration(self, token: str, registration: Registration) -> RegistrationState:
         """Idempotent ``PUT /v1/registrations/{id}``: 201 first time, 200 on a replay."""

@@ -196,6 +196,7 @@ class SyncWorker:
         probe_interval_s: float = 30.0,
         purge_interval_s: float = 3600.0,
         max_idle_s: float = 30.0,
+        rotate_before_s: float = 7 * 24 * 3600.0,
     ) -> None:
         self._store = store
         self._portal = portal
@@ -211,6 +212,8 @@ class SyncWorker:
         self._purge_interval = timedelta(seconds=purge_interval_s)
         self._next_purge: datetime | None = None
         self._max_idle_s = max_idle_s
+        self._rotate_before = timedelta(seconds=rotate_before_s)
+        self._next_rotation: datetime | None = None
 
         self._lock = threading.RLock()
         self._listeners: Listeners[SyncEvent] = Listeners(log=log, name="sync")
@@ -315,6 +318,7 @@ class SyncWorker:
         With nothing to deliver, ``GET /v1/health`` every ``probe_interval_s`` keeps the
         desk's online indicator honest.
         """
+        self.rotate_credential_if_due()
         report = self.deliver_due()
         attempted = report.delivered or report.dead or report.retry
         if not attempted and not report.paused and not self._stopping.is_set():
@@ -325,6 +329,46 @@ class SyncWorker:
             self.refill_pool()
         if not self._stopping.is_set():
             self.purge_if_due()
+
+    def rotate_credential_if_due(self, *, force: bool = False) -> bool:
+        """Rotate the kiosk's device token when it expires within ``rotate_before_s``.
+
+        ``POST /v1/kiosks/self/token`` with the current token; the new credential goes to
+        the store (sealed) before anything else uses it. The portal keeps the old token for
+        a short grace, so an answer lost on the way is repaired by the next attempt (at most
+        every probe interval). A refused token (401/403) pauses the queue like a delivery
+        would; a credential without an expiry (an older portal) is never rotated. True when
+        a new credential was stored."""
+        credential = self._store.get_device_credential()
+        if credential is None or credential.expires_at is None:
+            return False
+        now = self._clock()
+        if not force and (
+            credential.expires_at - now > self._rotate_before
+            or (self._next_rotation is not None and now < self._next_rotation)
+            or self._store.paused() is not None
+        ):
+            return False
+        self._next_rotation = now + self._probe_interval
+        try:
+            rotated = self._portal.rotate_device_token(credential.device_token)
+        except PORTAL_ERRORS as exc:
+            outcome = classify(exc)
+            self._online = outcome.answered
+            if outcome.action is QueueAction.PAUSE:
+                self._store.pause(outcome.message_key, outcome.status)
+                self._emit_queue()
+            log.warning("device token not rotated", extra={"error": outcome.message_key})
+            return False
+        try:
+            self._store.set_device_credential(rotated)
+        except StorageFailure as exc:
+            # The old token still works for the grace period; the next attempt rotates again.
+            log.error("rotated device token not stored", extra={"error": exc.message_key})
+            return False
+        self._online = True
+        log.info("device token rotated", extra={"kiosk_id": rotated.kiosk_id})
+        return True
 
     def purge_if_due(self) -> int:
         """Delete acknowledged registrations past retention, at most every purge interval."""

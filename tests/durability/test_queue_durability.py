@@ -24,7 +24,12 @@ from kiosk.sync.api import PortalUnreachable
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import PortalClient
 from kiosk.sync.worker import SyncWorker
-from tests.unit.store.factories import FakeClock, enroll_demo_kiosk, make_registration
+from tests.unit.store.factories import (
+    FakeClock,
+    enroll_demo_kiosk,
+    for_portal,
+    make_registration,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT_S = 30
@@ -66,7 +71,10 @@ def paths(tmp_path):
 def test_kill9_mid_sync_loses_nothing_and_redelivers_the_in_flight_item(portal, paths, tmp_path):
     db, keys = paths
     credential = enroll_demo_kiosk(portal.url)
-    registrations = [make_registration(checked_by="demo-beheerder") for _ in range(5)]
+    registrations = [
+        for_portal(make_registration(checked_by="demo-beheerder"), credential.check_grant)
+        for _ in range(5)
+    ]
     with Store.open(db, keys) as store:
         store.set_device_credential(credential)
         for registration in registrations:
@@ -140,7 +148,9 @@ def test_lost_network_keeps_it_pending_and_delivers_when_the_portal_returns(tmp_
     db, keys = tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "store.key")
     with Store.open(db, keys, clock=clock) as store, PortalClient(url, timeout=2) as client:
         store.set_device_credential(credential)
-        registration = make_registration(checked_by="demo-beheerder")
+        registration = for_portal(
+            make_registration(checked_by="demo-beheerder"), credential.check_grant
+        )
         store.enqueue(registration, "demo-beheerder")
         worker = SyncWorker(
             store, client, store.device_token, clock=clock, backoff=Backoff(base_s=2, cap_s=30)

@@ -1,4 +1,11 @@
-"""Fixtures: the reference portal on a loopback port with a controllable clock."""
+"""Fixtures: the reference portal on a loopback port with a controllable clock.
+
+A registration sent with a device token must carry the check grant of ``checked_by`` on
+that kiosk (kiosk.portal.authz). The fixtures that enroll a kiosk (``kiosk``, hence
+``device_token``) make that kiosk's grant the default ``check_grant`` of
+:func:`registration` for the test (:func:`use_grant`), so a contract test reads as before;
+the attack tests pass grants (or none) explicitly.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,21 @@ from kiosk.portal.server import DEMO_BEHEERDER_ID
 from kiosk.sync.client import PortalClient
 
 START = datetime(2026, 11, 28, 10, 0, 0, tzinfo=UTC)
+_DEFAULT_GRANT: list[str | None] = [None]
+
+
+def use_grant(grant: str | None) -> None:
+    """Make ``grant`` the default ``check_grant`` of :func:`registration` (this test)."""
+    _DEFAULT_GRANT[0] = grant
+
+
+@pytest.fixture(autouse=True)
+def _reset_grant() -> Iterator[None]:
+    use_grant(None)
+    yield
+    use_grant(None)
+
+
 CODE_TTL = timedelta(minutes=10)
 POOL_TTL = timedelta(days=3)
 
@@ -68,18 +90,34 @@ def beheerder_token(http: httpx.Client) -> str:
 
 
 @pytest.fixture
-def device_token(http: httpx.Client, beheerder_token: str) -> str:
+def kiosk(http: httpx.Client, beheerder_token: str) -> dict[str, Any]:
+    """A kiosk enrolled by the demo beheerder (both organisations): the 201 answer."""
     answer = http.post("/v1/kiosks", json={"name": "balie 1"}, headers=bearer(beheerder_token))
     assert answer.status_code == 201
-    return str(answer.json()["device_token"])
+    data: dict[str, Any] = answer.json()
+    use_grant(data["check_grant"])
+    return data
+
+
+@pytest.fixture
+def device_token(kiosk: dict[str, Any]) -> str:
+    return str(kiosk["device_token"])
+
+
+@pytest.fixture
+def check_grant(kiosk: dict[str, Any]) -> str:
+    """The demo beheerder's check grant on ``kiosk`` (from its enrolment)."""
+    return str(kiosk["check_grant"])
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def registration(**changes: Any) -> Registration:
-    """A valid registration at org-1 checked by the demo beheerder."""
+def registration(*, check_grant: str | None = None, **changes: Any) -> Registration:
+    """A valid registration at org-1 checked by the demo beheerder (with ``check_grant``,
+    default: the grant of the kiosk this test enrolled, see :func:`use_grant`)."""
+    grant = check_grant if check_grant is not None else _DEFAULT_GRANT[0]
     values: dict[str, Any] = {
         "organisation_id": "org-1",
         "employee": Employee("Anna Maria", "Eriksson", date(1974, 8, 12)),
@@ -93,6 +131,7 @@ def registration(**changes: Any) -> Registration:
             photo_compared=True,
             checked_at=START - timedelta(minutes=2),
             checked_by=DEMO_BEHEERDER_ID,
+            check_grant=grant,
         ),
     }
     values.update(changes)

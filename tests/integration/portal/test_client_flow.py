@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 
@@ -18,13 +19,15 @@ from kiosk.sync.api import (
 )
 from kiosk.sync.client import PortalClient
 
-from .conftest import CODE_TTL, POOL_TTL, START, Clock, device_key, registration
+from .conftest import CODE_TTL, POOL_TTL, START, Clock, device_key, registration, use_grant
 
 
 @pytest.fixture
 def device(client: PortalClient) -> str:
     session = client.sign_in("demo", "demo")
-    return client.enroll_kiosk(session.access_token, "balie").device_token
+    credential = client.enroll_kiosk(session.access_token, "balie")
+    use_grant(credential.check_grant)
+    return credential.device_token
 
 
 def test_sign_in_session(client: PortalClient):
@@ -163,12 +166,17 @@ def test_pool_code_flow(client: PortalClient, device: str, clock: Clock):
     assert unknown.value.status == 422
 
 
-def test_expired_pool_code_still_accepts_the_registration(
-    client: PortalClient, device: str, clock: Clock
-):
+def test_expired_pool_code_still_accepts_the_registration(client: PortalClient, clock: Clock):
+    credential = client.enroll_kiosk(client.sign_in("demo", "demo").access_token, "balie")
+    device = credential.device_token
     pooled = client.reserve_codes(device, 1)[0]
     clock.advance(POOL_TTL + timedelta(hours=1))
-    reg = registration().with_enrollment_code(pooled.code)
+    # The code was reserved long ago; the check happened offline an hour ago, in a session
+    # signed in on this kiosk (the grant and the check are recent: kiosk.portal.authz).
+    session = client.sign_in("demo", "demo", kiosk_id=credential.kiosk_id)
+    base = registration(check_grant=session.check_grant)
+    wid = dataclasses.replace(base.wid_check, checked_at=clock.now - timedelta(hours=1))
+    reg = dataclasses.replace(base, wid_check=wid).with_enrollment_code(pooled.code)
     state = client.put_registration(device, reg)  # never lose a registration
     assert state.status is RegistrationStatus.EXPIRED
     with pytest.raises(PortalRejected):
@@ -236,10 +244,9 @@ def test_persistent_database_survives_a_restart(tmp_path, clock: Clock):
     with PortalServer(db, clock=clock) as first:
         first.seed_demo()
         with PortalClient(first.url) as client:
-            device = client.enroll_kiosk(
-                client.sign_in("demo", "demo").access_token, "b"
-            ).device_token
-            reg = registration()
+            credential = client.enroll_kiosk(client.sign_in("demo", "demo").access_token, "b")
+            device = credential.device_token
+            reg = registration(check_grant=credential.check_grant)
             state = client.put_registration(device, reg)
     with PortalServer(db, clock=clock) as second:
         second.seed_demo()  # idempotent

@@ -77,7 +77,15 @@ def test_kiosk_enrollment_needs_a_beheerder_token(
     )
     answer = http.post("/v1/kiosks", json={"name": "balie 2"}, headers=bearer(beheerder_token))
     assert answer.status_code == 201
-    assert set(answer.json()) == {"kiosk_id", "device_token"}
+    # Contract v1 plus the kiosk's scope, expiry and the enrolling beheerder's check grant.
+    assert set(answer.json()) == {
+        "kiosk_id",
+        "device_token",
+        "expires_at",
+        "organisations",
+        "check_grant",
+        "check_grant_expires_at",
+    }
 
 
 def test_put_201_then_identical_replay_200_then_conflict_409(http: httpx.Client, device_token: str):

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 
 from kiosk.paths import resource
 
-from .conftest import bearer, body, device_key, new_id
+from .conftest import bearer, body, device_key, new_id, use_grant
 
 COMMITTED = resource("openapi", "portal-v1.json").read_bytes()
 DOC: dict[str, Any] = json.loads(COMMITTED)
@@ -53,6 +53,7 @@ def test_every_answer_in_a_full_flow_conforms(http: httpx.Client):
     kiosk = http.post("/v1/kiosks", json={"name": "balie"}, headers=bearer(token))
     _check(kiosk, "/v1/kiosks", "post")
     device = kiosk.json()["device_token"]
+    use_grant(kiosk.json()["check_grant"])
     _check(
         http.post("/v1/kiosks", json={"name": "x"}, headers=bearer(device)), "/v1/kiosks", "post"
     )

@@ -11,7 +11,7 @@ import httpx
 from kiosk.log import JsonFormatter
 from kiosk.portal import PortalServer
 
-from .conftest import Clock, bearer, body, device_key, new_id
+from .conftest import Clock, bearer, body, device_key, new_id, use_grant
 
 
 def test_log_and_database_hold_no_personal_data(tmp_path: Path, clock: Clock):
@@ -31,9 +31,9 @@ def test_log_and_database_hold_no_personal_data(tmp_path: Path, clock: Clock):
                 http.post("/v1/auth/token", json={"username": "demo", "password": "wrong-pw"})
                 signed = http.post("/v1/auth/token", json={"username": "demo", "password": "demo"})
                 token = signed.json()["access_token"]
-                device = http.post(
-                    "/v1/kiosks", json={"name": "balie"}, headers=bearer(token)
-                ).json()["device_token"]
+                enrolled = http.post("/v1/kiosks", json={"name": "balie"}, headers=bearer(token))
+                device = enrolled.json()["device_token"]
+                use_grant(enrolled.json()["check_grant"])
                 reg_id = new_id()
                 data = http.put(
                     f"/v1/registrations/{reg_id}", json=body(), headers=bearer(device)
@@ -50,7 +50,12 @@ def test_log_and_database_hold_no_personal_data(tmp_path: Path, clock: Clock):
                     "/v1/app/enroll",
                     json={"qr_payload": payload, "device_public_key": device_key()},
                 )
-                secrets = [token, device, data["enrollment"]["code"]]
+                secrets = [
+                    token,
+                    device,
+                    data["enrollment"]["code"],
+                    enrolled.json()["check_grant"],
+                ]
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)

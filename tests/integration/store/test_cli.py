@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 
 import pytest
@@ -12,7 +13,7 @@ from kiosk.cli.main import main
 from kiosk.model import DeviceCredential
 from kiosk.portal.server import PortalServer
 from kiosk.store import DB_FILENAME, default_key_provider, open_default
-from tests.unit.store.factories import make_registration
+from tests.unit.store.factories import demo_grant, for_portal, make_registration
 
 
 @pytest.fixture
@@ -43,7 +44,11 @@ def test_enroll_sync_dead_retry_round_trip(env, capsys, monkeypatch):
     code, out, _ = run(capsys, "sync", "enroll", "--username", "demo", "--password-stdin")
     assert code == 0 and "kiosk" in out.lower()
 
-    good = make_registration(checked_by="demo-beheerder", document_number="GD1234567")
+    with open_default(env) as store:
+        grant = demo_grant(os.environ["KIOSK_PORTAL_URL"], store.kiosk_id())
+    good = for_portal(
+        make_registration(checked_by="demo-beheerder", document_number="GD1234567"), grant
+    )
     bad = make_registration(checked_by="nobody", document_number="BD7654321")  # portal: 422
     with open_default(env) as store:
         store.enqueue(good, "demo-beheerder")

@@ -23,7 +23,7 @@ from kiosk.portal.server import PortalServer
 from kiosk.store import FileKeyProvider, QueueCounts, Store
 from kiosk.sync.client import PortalClient
 from kiosk.sync.worker import RegistrationDelivered, SyncWorker
-from tests.unit.store.factories import enroll_demo_kiosk, make_registration
+from tests.unit.store.factories import enroll_demo_kiosk, for_portal, make_registration
 
 BSN_TD3 = "123456782"
 BSN_TD1 = "999990019"
@@ -98,6 +98,7 @@ def test_files_and_logs_hold_no_personal_data(tmp_path, log_stream):
     with PortalServer(tmp_path / "portal.sqlite3") as portal:
         portal.seed_demo()
         credential = enroll_demo_kiosk(portal.url)
+        registrations = [for_portal(r, credential.check_grant) for r in registrations]
         db_path = tmp_path / "kiosk.sqlite3"
         with (
             Store.open(db_path, FileKeyProvider(tmp_path / "store.key")) as store,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from kiosk.model import RegistrationStatus
 from kiosk.portal.server import PortalServer
 from kiosk.store import FileKeyProvider, QueueCounts, Store
-from kiosk.sync.api import PortalBusy
+from kiosk.sync.api import PortalAuthError, PortalBusy
 from kiosk.sync.client import PortalClient
 from kiosk.sync.pool import CodePool
 from kiosk.sync.worker import (
@@ -21,7 +22,7 @@ from kiosk.sync.worker import (
     RegistrationDelivered,
     SyncWorker,
 )
-from tests.unit.store.factories import enroll_demo_kiosk, make_registration
+from tests.unit.store.factories import FakeClock, enroll_demo_kiosk, for_portal, make_registration
 
 WAIT_S = 15
 
@@ -45,11 +46,11 @@ def setup(tmp_path):
             PortalClient(portal.url) as client,
         ):
             store.set_device_credential(credential)
-            yield portal, store, client
+            yield portal, store, client, credential.check_grant
 
 
 def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
-    _, store, client = setup
+    _, store, client, grant = setup
     worker = SyncWorker(store, client, store.device_token, poll_interval_s=0.05)
     delivered: list[RegistrationDelivered] = []
     statuses: list[RegistrationStatus] = []
@@ -70,7 +71,9 @@ def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
     worker.add_listener(listener)
     worker.start()
     try:
-        registration = make_registration(checked_by="demo-beheerder", surname="VISSER")
+        registration = for_portal(
+            make_registration(checked_by="demo-beheerder", surname="VISSER"), grant
+        )
         store.enqueue(registration, "demo-beheerder")
         worker.wake()
         assert got_qr.wait(WAIT_S)
@@ -89,7 +92,7 @@ def test_worker_thread_delivers_and_follows_the_enrollment_to_completion(setup):
 
 
 def test_offline_pool_code_activates_when_the_queued_registration_arrives(setup):
-    _, store, client = setup
+    _, store, client, grant = setup
     pool = CodePool(store, client, store.device_token, size=2)
     worker = SyncWorker(store, client, store.device_token, pool=pool)
     assert worker.sync_once().codes_added == 2
@@ -97,7 +100,9 @@ def test_offline_pool_code_activates_when_the_queued_registration_arrives(setup)
     # Offline at the desk: bind a pooled code, queue the registration, show the QR at once.
     enrollment = pool.take()
     assert enrollment is not None
-    registration = make_registration(checked_by="demo-beheerder", surname="MULDER")
+    registration = for_portal(
+        make_registration(checked_by="demo-beheerder", surname="MULDER"), grant
+    )
     registration = registration.with_enrollment_code(enrollment.code)
     store.enqueue(registration, "demo-beheerder")
     assert store.load_registration(registration.registration_id).enrollment_code == enrollment.code
@@ -109,3 +114,29 @@ def test_offline_pool_code_activates_when_the_queued_registration_arrives(setup)
     assert report.delivered == [registration.registration_id]
     assert report.codes_added == 1  # topped up again
     assert "MULDER" in client.app_enroll(enrollment.qr_payload, device_key())
+
+
+def test_worker_rotates_the_device_token_before_it_expires(tmp_path):
+    clock = FakeClock(datetime.now(UTC))
+    with PortalServer(tmp_path / "portal.sqlite3", clock=clock) as portal:
+        portal.seed_demo()
+        credential = enroll_demo_kiosk(portal.url)
+        assert credential.expires_at is not None
+        with (
+            Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "k")) as store,
+            PortalClient(portal.url) as client,
+        ):
+            store.set_device_credential(credential)
+            worker = SyncWorker(store, client, store.device_token, clock=clock)
+            assert worker.rotate_credential_if_due() is False  # 30 days left: not yet
+            clock.advance(24 * 24 * 3600)  # 6 days left: inside the 7-day window
+            worker.step()
+            rotated = store.get_device_credential()
+            assert rotated is not None and rotated.kiosk_id == credential.kiosk_id
+            assert rotated.device_token != credential.device_token
+            assert rotated.expires_at is not None and rotated.expires_at > credential.expires_at
+            clock.advance(3600)  # the old token's grace is over; the stored one works
+            with pytest.raises(PortalAuthError):
+                client.reserve_codes(credential.device_token, 1)
+            assert client.reserve_codes(rotated.device_token, 1)
+            assert store.paused() is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -72,8 +73,31 @@ def make_registration(
     )
 
 
+def for_portal(registration: Registration, check_grant: str | None) -> Registration:
+    """``registration`` as a real portal (real clock) accepts it from a device token: checked
+    just now, photo compared, carrying the checker's grant on the kiosk (kiosk.portal.authz)."""
+    wid = dataclasses.replace(
+        registration.wid_check,
+        checked_at=datetime.now(UTC) - timedelta(minutes=1),
+        photo_compared=True,
+        check_grant=check_grant,
+    )
+    return dataclasses.replace(registration, wid_check=wid)
+
+
+def demo_grant(portal_url: str, kiosk_id: str) -> str:
+    """The demo beheerder signs in on kiosk ``kiosk_id``: the session's check grant."""
+    from kiosk.sync.client import PortalClient
+
+    with PortalClient(portal_url) as client:
+        grant = client.sign_in("demo", "demo", kiosk_id=kiosk_id).check_grant
+    assert grant is not None
+    return grant
+
+
 def enroll_demo_kiosk(portal_url: str):
-    """Sign in as the demo beheerder and enroll a kiosk: its DeviceCredential."""
+    """Sign in as the demo beheerder and enroll a kiosk: its DeviceCredential (whose
+    ``check_grant`` is the demo beheerder's grant on it)."""
     from kiosk.sync.client import PortalClient
 
     with PortalClient(portal_url) as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from kiosk.errors import StorageFailure
 from kiosk.model import DeviceCredential, Enrollment
 from kiosk.store import FileKeyProvider, OutboxState, QueueCounts, Store
+from kiosk.store.audit import AuditEvent
 from kiosk.store.migrations import SCHEMA_VERSION
 from tests.unit.store.factories import T0, FakeClock, make_registration
 
@@ -118,6 +120,74 @@ def test_enqueue_twice_is_idempotent_but_a_changed_body_is_refused(store):
     with pytest.raises(StorageFailure) as err:
         store.enqueue(changed, "b")
     assert err.value.message_key == "store.error.duplicate"
+
+
+def _race(enqueue_a, enqueue_b, registration) -> list[BaseException | None]:
+    """Run two enqueues of ``registration`` at once on real threads; each one's outcome."""
+    barrier = threading.Barrier(2)
+    outcomes: list[BaseException | None] = [None, None]
+
+    def run(i: int, enqueue) -> None:
+        barrier.wait()
+        try:
+            enqueue(registration, "b")
+        except BaseException as exc:
+            outcomes[i] = exc
+
+    threads = [
+        threading.Thread(target=run, args=(0, enqueue_a)),
+        threading.Thread(target=run, args=(1, enqueue_b)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_two_threads_enqueueing_the_same_id_at_once_one_row_no_error(store):
+    # Issue 10 item 7: one enqueue stores it, the other is the documented no-op.
+    for _ in range(50):
+        registration = make_registration()
+        assert _race(store.enqueue, store.enqueue, registration) == [None, None]
+    assert store.counts() == QueueCounts(pending=50)
+    assert store.verify_audit_chain()
+    accepted = [e for e in store.audit_entries() if e.event == AuditEvent.ACCEPTED]
+    assert len(accepted) == 50  # one audit entry per registration, not per call
+
+
+def test_two_connections_enqueueing_the_same_id_at_once_one_row_no_error(
+    store, db_path, keys, clock
+):
+    # Two Store objects on the same file (two connections, SQLite's own locking).
+    with Store.open(db_path, keys, clock=clock) as other:
+        for _ in range(30):
+            registration = make_registration()
+            assert _race(store.enqueue, other.enqueue, registration) == [None, None]
+            assert store.load_registration(registration.registration_id) == registration
+    assert store.counts() == QueueCounts(pending=30)
+
+
+def test_a_racing_different_body_under_the_same_id_is_still_refused(store):
+    first = make_registration()
+    changed = make_registration(surname="OTHER", registration_id=first.registration_id)
+    barrier = threading.Barrier(2)
+    errors: list[str] = []
+
+    def run(registration) -> None:
+        barrier.wait()
+        try:
+            store.enqueue(registration, "b")
+        except StorageFailure as exc:
+            errors.append(exc.message_key)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (first, changed)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == ["store.error.duplicate"]  # whichever came second
+    assert store.counts() == QueueCounts(pending=1)
 
 
 def test_missing_key_for_existing_data_is_refused_and_no_key_is_made(db_path, tmp_path, clock):
