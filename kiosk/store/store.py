@@ -181,6 +181,10 @@ class Store:
         """
         return self._outbox.claim_next(now)
 
+    def expedite(self, now: datetime) -> int:
+        """Make every pending item that waits for a later attempt due at ``now``."""
+        return self._outbox.expedite(now)
+
     def mark_done(self, registration_id: uuid.UUID) -> None:
         """The portal acknowledged the registration (201 or 200)."""
         self._outbox.mark_done(registration_id)
