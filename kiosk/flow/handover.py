@@ -38,7 +38,30 @@ log = logging.getLogger(__name__)
 
 #: Dutch surname particles (tussenvoegsels) skipped for the initial: "de Bruijn" -> "B.".
 PARTICLES = frozenset(
-    "d de den der des du het in la le op s t 't te ten ter thoe toe van vanden vander von".split()
+    {
+        "d",
+        "de",
+        "den",
+        "der",
+        "des",
+        "du",
+        "het",
+        "in",
+        "la",
+        "le",
+        "op",
+        "s",
+        "t",
+        "te",
+        "ten",
+        "ter",
+        "thoe",
+        "toe",
+        "van",
+        "vanden",
+        "vander",
+        "von",
+    }
 )
 
 
@@ -237,10 +260,8 @@ class HandoverBook:
         enrollment = record.enrollment
         if item is not None and item.state is OutboxState.DEAD:
             state = HandoverState.FAILED
-        elif (
-            record.status in (RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED)
-            or enrollment is not None
-            and enrollment.expires_at <= self.now()
+        elif record.status in (RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED) or (
+            enrollment is not None and enrollment.expires_at <= self.now()
         ):
             state = HandoverState.EXPIRED
         elif enrollment is None:
