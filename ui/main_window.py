@@ -393,7 +393,8 @@ class MainWindow(QMainWindow):
             )
         self.handover_panel.refresh()
         self.handover_panel.show()
-        self.handover_panel.raise_()
+        if QApplication.platformName() not in ("offscreen", "minimal"):
+            self.handover_panel.raise_()  # those platforms have no window stack to raise in
         return self.handover_panel
 
     def _save_letter(self, enrollment: Enrollment, activates_later: bool) -> Path | None:

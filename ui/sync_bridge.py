@@ -49,6 +49,8 @@ class SyncBridge(QObject):
         self.status = status
         self._followed: uuid.UUID | None = None
         self._followed_code: str | None = None
+        # Events already queued when the desk closes must not reach a closed store.
+        self._closed = False
         self.received.connect(self._apply, Qt.ConnectionType.QueuedConnection)
         self._remove_listener: Callable[[], None] = worker.add_listener(self.received.emit)
         self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
@@ -78,6 +80,7 @@ class SyncBridge(QObject):
 
     def close(self) -> None:
         """Stop listening (the worker itself is stopped by its owner)."""
+        self._closed = True
         self._remove_listener()
         self._unsubscribe()
         self._unwatch_book()
@@ -103,6 +106,8 @@ class SyncBridge(QObject):
             self.worker.wake()
 
     def _apply(self, event: SyncEvent) -> None:
+        if self._closed:
+            return
         desk = self.desk
         if isinstance(event, QueueChanged):
             desk.connectivity(event.online)

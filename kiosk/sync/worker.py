@@ -333,7 +333,7 @@ class SyncWorker:
         """
         forced = self._retry_now.is_set()
         self._retry_now.clear()
-        if forced:
+        if forced or self._waiting_needlessly():
             self.expedite()
         report = self.deliver_due(force=forced)
         attempted = report.delivered or report.dead or report.retry
@@ -377,7 +377,7 @@ class SyncWorker:
             self._online = bool(self._portal.health())
         except KioskError:
             self._online = False
-        if self._online and hold is not None:
+        if self._online and down:
             with self._lock:
                 self._hold_until = None
                 self._failures = 0
@@ -385,6 +385,14 @@ class SyncWorker:
             log.info("portal reachable again; delivering the waiting queue now")
         self._emit_queue()
         return self._online
+
+    def _waiting_needlessly(self) -> bool:
+        """Online and not holding back, yet items wait for a later attempt (the hold was
+        lifted by :meth:`wake`, or another call found the portal back): they are due now."""
+        if not self._online or self.hold_until is not None:
+            return False
+        due = self._store.next_due_at()
+        return due is not None and due > self._clock()
 
     def expedite(self) -> int:
         """Make every waiting (pending) item due now; returns how many were held back."""
