@@ -115,6 +115,8 @@ class HandoverPanel(QDialog):
         self.intro = label("pageIntro")
         self.list = QListWidget()
         self.list.setObjectName("handoverList")
+        self.list.setWordWrap(True)  # a long state wraps instead of scrolling sideways
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(lambda _row: self._sync_buttons())
         self.list.itemDoubleClicked.connect(lambda _item: self.show_selected())
         self.message = label("fieldError")
