@@ -21,12 +21,13 @@ from kiosk.emrtd.trust import TrustStore
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.enrolment import KioskEnrolment
+from kiosk.flow.handover import HandoverBook
 from kiosk.flow.wizard import Wizard
 from kiosk.model import DeviceCredential
 from kiosk.store import Store
 from kiosk.sync.api import PortalApi
 from kiosk.sync.pool import CodePool
-from kiosk.sync.worker import SyncWorker
+from kiosk.sync.worker import DESK_PROBE_INTERVAL_S, SyncWorker
 from ui.customer_display import CustomerDisplay
 from ui.fullscreen import show_fullscreen
 from ui.main_window import MainWindow
@@ -141,8 +142,11 @@ def build_desk_app(
         now=now,
         reserve_code=pool.take if pool else None,
         kiosk_id=store.kiosk_id,
+        handovers=HandoverBook(store, now),
     )
     window = MainWindow(desk, idle_timeout_s=idle_timeout_s, method_factories=method_factories)
+    if worker is not None:
+        window.on_retry = worker.retry_now
     customer = window.customer
     customer.attach_to_screens()
     bridge = SyncBridge(desk, worker, window) if worker is not None else None
@@ -225,7 +229,12 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
     client = PortalClient(config.portal.url, timeout=config.portal.timeout_s)
     pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
     worker = SyncWorker(
-        store, client, store.device_token, poll_interval_s=config.portal.poll_interval_s, pool=pool
+        store,
+        client,
+        store.device_token,
+        poll_interval_s=config.portal.poll_interval_s,
+        pool=pool,
+        probe_interval_s=DESK_PROBE_INTERVAL_S,
     )
     try:
         return run_desk_with(client, store, worker, config, pool=pool, fullscreen=fullscreen)

@@ -23,6 +23,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QResizeEvent,
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -127,6 +128,16 @@ class CustomerDisplay(QWidget):
         self.pages = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(56, 40, 56, 40)
+        # One screen (issue 11): a visible way back to the desk while this covers it.
+        self.back_to_desk = QPushButton()
+        self.back_to_desk.setObjectName("backToDesk")
+        self.back_to_desk.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back_to_desk.clicked.connect(self.give_back)
+        self.back_to_desk.hide()
+        top = QHBoxLayout()
+        top.addStretch(1)
+        top.addWidget(self.back_to_desk)
+        layout.addLayout(top)
         layout.addWidget(self.pages)
         # Message page (welcome, queued, expired, done).
         message = QWidget()
@@ -154,8 +165,12 @@ class CustomerDisplay(QWidget):
         self.qr.setObjectName("qr")
         self.countdown = label("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.activates_later = label("customerStepText")
+        self.activates_later.setObjectName("activatesLater")
+        self.activates_later.setAlignment(Qt.AlignmentFlag.AlignCenter)
         left.addWidget(self.qr, 1)
         left.addWidget(self.countdown)
+        left.addWidget(self.activates_later)
         self.steps = StepList()
         q_layout.addLayout(left, 5)
         q_layout.addWidget(self.steps, 6)
@@ -210,6 +225,17 @@ class CustomerDisplay(QWidget):
         """Show a message screen (welcome, queued, expired, done); the QR is wiped."""
         self.present(DisplayContent.message(mode))
 
+    def reshow(self) -> None:
+        """Put what is handed over back on a shared screen ("QR-code opnieuw tonen")."""
+        if self.state.reshow():
+            self._render()
+
+    def give_back(self) -> None:
+        """The "back to the desk" control: like Escape on a shared screen."""
+        if self.state.escape(self.has_own_screen()):
+            self.place()
+            self._return_focus()
+
     def reset(self) -> None:
         """Back to the neutral welcome screen (cancel, done, idle timeout)."""
         self.show_mode(DisplayMode.WELCOME)
@@ -227,6 +253,7 @@ class CustomerDisplay(QWidget):
         content = self.state.content
         qr = content.mode is DisplayMode.QR
         self.qr.set_payload(content.qr_payload if qr else None)
+        self.activates_later.setVisible(qr and content.activates_later)
         self._apply_message()
         self.pages.setCurrentIndex(1 if qr else 0)
         if qr:
@@ -255,6 +282,8 @@ class CustomerDisplay(QWidget):
         """Apply texts in the current language."""
         self.setWindowTitle(tr("ui.customer.window_title"))
         self.qr_title.setText(tr("ui.customer.scan_title"))
+        self.back_to_desk.setText(tr("ui.customer.back_to_desk"))
+        self.activates_later.setText(tr("ui.customer.activates_later"))
         self.steps.retranslate()
         self._apply_message()
         self._render_countdown()
@@ -309,6 +338,7 @@ class CustomerDisplay(QWidget):
     def place(self) -> None:
         """Fullscreen on the second screen, or (single screen) while the state covers it."""
         screen = self.target_screen()
+        self.back_to_desk.setVisible(self.state.desk_control(screen is not None))
         if screen is not None:
             show_fullscreen(self, screen)
         elif self.state.covers_shared_screen:
@@ -320,6 +350,7 @@ class CustomerDisplay(QWidget):
         """Escape takes a shared screen back for the beheerder."""
         if event.key() == Qt.Key.Key_Escape and self.state.escape(self.has_own_screen()):
             self.place()
+            self._return_focus()
             return
         super().keyPressEvent(event)
 
@@ -330,6 +361,10 @@ class CustomerDisplay(QWidget):
             self.place()
             return
         super().mousePressEvent(event)
+
+    def _return_focus(self) -> None:
+        if self.desk_window is not None and self.desk_window.isVisible():
+            self.desk_window.activateWindow()
 
     def _linger_over(self, token: int) -> None:
         if self.state.linger_over(token):

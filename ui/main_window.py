@@ -3,6 +3,9 @@ navigation bar (cancel, back, primary) and a status bar with the portal and queu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -11,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -22,9 +26,17 @@ from kiosk import i18n
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.display import content_for
-from kiosk.flow.wizard import FlowBlocked, Step, Wizard
+from kiosk.flow.wizard import Delivery, FlowBlocked, Step, Wizard
 from kiosk.i18n import tr
+from kiosk.model import Enrollment, RegistrationStatus
 from ui.customer_display import CustomerDisplay
+from ui.handovers import (
+    HandoverPanel,
+    LetterPathChooser,
+    ask_letter_path,
+    confirm_stop,
+    save_letter,
+)
 from ui.pages.base import Page
 from ui.pages.employee import EmployeePage
 from ui.pages.organisation import OrganisationPage
@@ -110,8 +122,33 @@ class MainWindow(QMainWindow):
         self.portal_status = label("portalStatus", wrap=False)
         self.queue_status = label("queueStatus", wrap=False)
         self.statusBar().addWidget(self.portal_status)
+        # Issue 11: a waiting queue can be retried now; open handovers are one click away.
+        self.retry_button = QPushButton()
+        self.retry_button.setObjectName("retryButton")
+        self.retry_button.clicked.connect(self.retry_now)
+        self.retry_button.hide()
+        self.handovers_button = QPushButton()
+        self.handovers_button.setObjectName("handoversButton")
+        self.handovers_button.clicked.connect(self.show_handovers)
+        self.statusBar().addPermanentWidget(self.handovers_button)
         self.statusBar().addPermanentWidget(self.queue_status)
+        self.statusBar().addPermanentWidget(self.retry_button)
         self.statusBar().setSizeGripEnabled(False)
+        #: Set by the composition root: asks the sync worker to deliver now.
+        self.on_retry: Callable[[], None] | None = None
+        #: Where a letter goes (the save dialog; tests inject their own).
+        self.choose_letter_path: LetterPathChooser = ask_letter_path
+        self.handover_panel: HandoverPanel | None = None
+        self.stop_confirm: QMessageBox | None = None
+        handover = self.pages[Step.HANDOVER]
+        if isinstance(handover, HandoverPage):
+            handover.show_again_requested.connect(self.customer.reshow)
+            handover.print_requested.connect(self.print_current_letter)
+        self._unwatch_book = (
+            desk.handovers.subscribe(lambda _book: self._render_status())
+            if desk.handovers is not None
+            else (lambda: None)
+        )
         self._online: bool | None = None
         self._background: list[Task[None]] = []
         self._shut_down = False
@@ -227,6 +264,9 @@ class MainWindow(QMainWindow):
         self.sign_out_button.setText(tr("ui.nav.sign_out"))
         self.cancel_button.setText(tr("ui.nav.cancel"))
         self.back_button.setText(tr("ui.nav.back"))
+        self.retry_button.setText(tr("ui.status.retry"))
+        if self.handover_panel is not None:
+            self.handover_panel.retranslate()
         for page in self.pages.values():
             page.retranslate()
         self.customer.retranslate()
@@ -280,6 +320,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setText(tr("ui.nav.stop_handover") if saved else tr("ui.nav.cancel"))
         self.sign_out_button.setVisible(signed_in)
         self.crumb_bar.setVisible(signed_in)
+        self._render_handovers_button()
         for crumb, (_key, steps) in zip(self.crumbs, CRUMBS, strict=True):
             set_tone(crumb, "current", "true" if step in steps else "false")
         session, org = self.desk.state.session, self.desk.state.organisation
@@ -320,6 +361,66 @@ class MainWindow(QMainWindow):
         if self._dead:
             text += "  ·  " + tr("ui.status.dead", dead=self._dead)
         self.queue_status.setText(text)
+        self.retry_button.setVisible(self.on_retry is not None and self._pending > 0)
+        self._render_handovers_button()
+
+    def _render_handovers_button(self) -> None:
+        # The list names people: only for a signed-in beheerder.
+        if not hasattr(self, "handovers_button"):
+            return
+        signed_in = self.desk.state.session is not None
+        self.handovers_button.setVisible(signed_in and self.desk.handovers is not None)
+        if signed_in:
+            count = len(self.desk.open_handovers())
+            self.handovers_button.setText(tr("ui.status.handovers", count=count))
+        if not signed_in and self.handover_panel is not None:
+            self.handover_panel.close()
+
+    # -- open handovers, retry, letter (issue 11) ---------------------------------------
+    def retry_now(self) -> None:
+        """ "Nu opnieuw proberen": the worker tries the waiting queue now."""
+        if self.on_retry is not None:
+            self.on_retry()
+
+    def show_handovers(self) -> HandoverPanel:
+        """Open "Openstaande overdrachten" (made once, kept in step with the store)."""
+        if self.handover_panel is None:
+            self.handover_panel = HandoverPanel(
+                self.desk,
+                self,
+                print_letter=self._save_letter,
+                run_background=self._run_background,
+            )
+        self.handover_panel.refresh()
+        self.handover_panel.show()
+        if QApplication.platformName() not in ("offscreen", "minimal"):
+            self.handover_panel.raise_()  # those platforms have no window stack to raise in
+        return self.handover_panel
+
+    def _save_letter(self, enrollment: Enrollment, activates_later: bool) -> Path | None:
+        try:
+            return save_letter(
+                self,
+                enrollment,
+                activates_later,
+                choose=self.choose_letter_path,
+                now=self.desk.now,
+            )
+        except OSError:
+            self.page.show_error(tr("ui.handovers.print_failed", path=""))
+            return None
+
+    def print_current_letter(self) -> Path | None:
+        """The letter of the QR on screen (handover page)."""
+        state = self.desk.state
+        if state.enrollment is None:
+            return None
+        return self._save_letter(state.enrollment, state.delivery is not Delivery.DELIVERED)
+
+    def _run_background(self, call: Callable[[], None]) -> None:
+        task = Task(call)
+        self._background.append(task)
+        task.start(self._background_done, self._background_done)
 
     # -- actions --------------------------------------------------------------------
     def primary(self) -> None:
@@ -347,12 +448,21 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         """Abandon this person (wipes every widget); a live QR code is killed at the portal
-        in the background."""
+        in the background, after a confirmation ("Stoppen" kills a code being scanned)."""
+        state = self.desk.state
+        if (
+            self.desk.step is Step.HANDOVER
+            and state.enrollment is not None
+            and state.status is not RegistrationStatus.ENROLLED
+        ):
+            self.stop_confirm = confirm_stop(self, self._stop_confirmed)
+            return
+        self._stop_confirmed()
+
+    def _stop_confirmed(self) -> None:
         kill_code = self.desk.stop_handover()
         if kill_code is not None:
-            task = Task(kill_code)
-            self._background.append(task)
-            task.start(self._background_done, self._background_done)
+            self._run_background(kill_code)
 
     def _background_done(self, _result: object) -> None:
         # Best effort: an unused code also dies at its expiry.
@@ -396,6 +506,10 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self._unsubscribe()
         self._unlisten()
+        self._unwatch_book()
+        if self.handover_panel is not None:
+            self.handover_panel.detach()
+            self.handover_panel.close()
         self.idle.stop()
         self.clock.stop()
         app = QApplication.instance()

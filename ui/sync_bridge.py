@@ -49,15 +49,41 @@ class SyncBridge(QObject):
         self.status = status
         self._followed: uuid.UUID | None = None
         self._followed_code: str | None = None
+        # Events already queued when the desk closes must not reach a closed store.
+        self._closed = False
         self.received.connect(self._apply, Qt.ConnectionType.QueuedConnection)
         self._remove_listener: Callable[[], None] = worker.add_listener(self.received.emit)
         self._unsubscribe = desk.wizard.subscribe(self._wizard_changed)
+        # Open handovers are followed too (after "Volgende medewerker", a sign-out or a
+        # restart), so their QR closes on the list the moment it is scanned.
+        book = desk.handovers
+        self._unwatch_book = (
+            book.subscribe(lambda _book: self._follow_open_handovers())
+            if book is not None
+            else (lambda: None)
+        )
+        self._follow_open_handovers()
         self._apply(worker.queue_state())
+
+    def _follow_open_handovers(self) -> None:
+        book = self.desk.handovers
+        if book is None:
+            return
+        watching = self.worker.watching()
+        for entry in book.open_handovers():
+            if entry.registration_id not in watching and entry.state.value in (
+                "waiting",
+                "not_active",
+                "live",
+            ):
+                self.worker.watch(entry.registration_id)
 
     def close(self) -> None:
         """Stop listening (the worker itself is stopped by its owner)."""
+        self._closed = True
         self._remove_listener()
         self._unsubscribe()
+        self._unwatch_book()
 
     def _wizard_changed(self, wizard: Wizard) -> None:
         current = wizard.state.registration_id
@@ -70,7 +96,8 @@ class SyncBridge(QObject):
                 self.worker.watch(current)
             return
         self._followed_code = code
-        if self._followed is not None:
+        book = self.desk.handovers
+        if self._followed is not None and not (book and book.is_open(self._followed)):
             self.worker.unwatch(self._followed)
         self._followed = current
         if current is not None:
@@ -79,6 +106,8 @@ class SyncBridge(QObject):
             self.worker.wake()
 
     def _apply(self, event: SyncEvent) -> None:
+        if self._closed:
+            return
         desk = self.desk
         if isinstance(event, QueueChanged):
             desk.connectivity(event.online)
@@ -95,4 +124,4 @@ class SyncBridge(QObject):
             state = event.state
             if state.enrollment is not None and desk.state.registration_id == state.registration_id:
                 desk.state.enrollment = state.enrollment
-            desk.enrollment_status(event.registration_id, state.status)
+            desk.enrollment_status(event.registration_id, state.status, state.enrollment)

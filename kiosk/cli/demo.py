@@ -135,7 +135,7 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
     from kiosk.store import FileKeyProvider, Store
     from kiosk.sync.client import PortalClient
     from kiosk.sync.pool import CodePool
-    from kiosk.sync.worker import SyncWorker
+    from kiosk.sync.worker import DESK_PROBE_INTERVAL_S, SyncWorker
 
     base = load_config()
     desk = replace(
@@ -177,6 +177,7 @@ def _run(args: argparse.Namespace, folder: Path, out: TextIO) -> int:
             store.device_token,
             poll_interval_s=config.portal.poll_interval_s,
             pool=pool,
+            probe_interval_s=DESK_PROBE_INTERVAL_S,
         )
 
         def stop_worker() -> None:

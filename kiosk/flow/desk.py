@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from kiosk.errors import InputError, KioskError
 from kiosk.flow.evidence import WidEvidence
+from kiosk.flow.handover import HandoverBook, OpenHandover
 from kiosk.flow.wizard import Delivery, FlowBlocked, FlowState, Step, Wizard
 from kiosk.model import Employee, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import Session
@@ -92,12 +93,15 @@ class DeskSession:
         reserve_code: Callable[[], Enrollment | None] | None = None,
         wizard: Wizard | None = None,
         kiosk_id: Callable[[], str | None] | None = None,
+        handovers: HandoverBook | None = None,
     ) -> None:
         """``reserve_code`` takes a code from the offline pool (or returns None); when given,
-        a registration saved while offline still gets a QR at once (DESIGN.md section 5).
-        ``kiosk_id`` gives this kiosk's portal id (None before enrolment): the sign-in names
-        it, so the session carries the portal's check grant that every registration of the
-        session presents (``wid_check.check_grant``)."""
+        a registration saved while the portal is not known to answer gets a QR at once
+        (DESIGN.md section 5). ``kiosk_id`` gives this kiosk's portal id (None before
+        enrolment): the sign-in names it, so the session carries the portal's check grant
+        that every registration of the session presents (``wid_check.check_grant``).
+        ``handovers`` keeps every saved registration's handover until its QR is scanned
+        ("Openstaande overdrachten", :mod:`kiosk.flow.handover`)."""
         self.portal = portal
         self.queue = queue
         self.now = now
@@ -105,6 +109,10 @@ class DeskSession:
         self.kiosk_id = kiosk_id
         self.wizard = wizard or Wizard(today=lambda: self.now().date())
         self.online: bool | None = None
+        self.handovers = handovers
+        #: Set by :meth:`register`: the registration was saved offline and the pool had no
+        #: code left, so no QR until the portal has it (the page says so plainly).
+        self.pool_empty = False
 
     @property
     def state(self) -> FlowState:
@@ -232,12 +240,22 @@ class DeskSession:
         if self.step is not Step.REVIEW:
             raise FlowBlocked([InputError("flow.error.not_ready_to_register")])
         registration = self.build_registration()
-        pooled = self.reserve_code() if self.reserve_code and self.online is False else None
+        # Only a portal that answered just now counts as online (the worker's health probe
+        # runs every few seconds): anything else gets a pool code, so the QR is shown at once.
+        offline = self.online is not True
+        pooled = self.reserve_code() if self.reserve_code and offline else None
+        self.pool_empty = offline and self.reserve_code is not None and pooled is None
         if pooled is not None:
             registration = registration.with_enrollment_code(pooled.code)
         assert self.state.session is not None
         self.queue.enqueue(registration, self.state.session.beheerder_id)
         log.info("registration saved", extra={"registration_id": str(registration.registration_id)})
+        if self.handovers is not None:
+            try:
+                self.handovers.saved(registration, pooled)
+            except KioskError:
+                # The registration itself is saved; only the list misses it.
+                log.exception("open handover not recorded")
         self.state.registration_id = registration.registration_id
         self.state.delivery = Delivery.OFFLINE if self.online is False else Delivery.QUEUED
         self.state.enrollment = pooled
@@ -261,6 +279,8 @@ class DeskSession:
         enrollment: Enrollment | None,
     ) -> None:
         """The portal accepted the registration (PUT answered 200/201)."""
+        if self.handovers is not None:
+            self.handovers.delivered(registration_id, status, enrollment)
         if not self._mine(registration_id):
             return
         self.state.delivery = Delivery.DELIVERED
@@ -272,6 +292,8 @@ class DeskSession:
 
     def delivery_failed(self, registration_id: uuid.UUID, error: KioskError) -> None:
         """The portal refused the registration permanently (dead letter)."""
+        if self.handovers is not None:
+            self.handovers.refresh()
         if not self._mine(registration_id):
             return
         self.state.delivery = Delivery.FAILED
@@ -288,8 +310,15 @@ class DeskSession:
             state.delivery = Delivery.QUEUED
         self.wizard.notify()
 
-    def enrollment_status(self, registration_id: uuid.UUID, status: RegistrationStatus) -> None:
+    def enrollment_status(
+        self,
+        registration_id: uuid.UUID,
+        status: RegistrationStatus,
+        enrollment: Enrollment | None = None,
+    ) -> None:
         """The portal reports the enrollment's status (polled by the worker)."""
+        if self.handovers is not None:
+            self.handovers.status(registration_id, status, enrollment)
         if not self._mine(registration_id):
             return
         self.state.status = status
@@ -310,6 +339,8 @@ class DeskSession:
         """Show the renewed code (ignored when the desk moved on meanwhile)."""
         if self.step is not Step.HANDOVER:
             return
+        if self.handovers is not None and self.state.registration_id is not None:
+            self.handovers.renewed(self.state.registration_id, enrollment)
         self.state.enrollment = enrollment
         self.state.status = RegistrationStatus.PENDING_ENROLLMENT
         self.wizard.notify()
@@ -341,13 +372,99 @@ class DeskSession:
             and state.enrollment is not None
             and state.status is not RegistrationStatus.ENROLLED
         )
+        delivered = state.delivery is Delivery.DELIVERED
         self.wizard.cancel()
         if not live or session is None or rid is None:
             return None
+        if self.handovers is not None and delivered:
+            # A pool code not at the portal yet would activate on arrival: it stays on the
+            # list, to be stopped once the portal has the registration.
+            self.handovers.stopped(rid)
         token, portal = session.access_token, self.portal
 
         def kill_code() -> None:
             portal.cancel_enrollment(token, rid)
+
+        return kill_code
+
+    # -- open handovers ("Openstaande overdrachten") -----------------------------------
+    def open_handovers(self) -> list[OpenHandover]:
+        """The open handovers of the signed-in beheerder's organisations (none signed out:
+        the list names people)."""
+        session = self.state.session
+        if self.handovers is None or session is None:
+            return []
+        return self.handovers.open_handovers(o.id for o in session.organisations)
+
+    def _open_entry(self, registration_id: uuid.UUID) -> OpenHandover:
+        entry = next(
+            (e for e in self.open_handovers() if e.registration_id == registration_id), None
+        )
+        if entry is None:
+            raise FlowBlocked([InputError("flow.error.handover_gone")])
+        return entry
+
+    def can_show_handover(self) -> bool:
+        """True when the desk may put a listed QR up now: signed in and nobody's data on
+        screen (a registration in progress is finished or cancelled first)."""
+        return self.state.session is not None and not self.wizard.holds_personal_data
+
+    def show_handover(self, registration_id: uuid.UUID) -> Step:
+        """Put a listed handover's QR on the customer display again (its handover page
+        follows it to 'done' like a fresh one). Raises :class:`FlowBlocked`."""
+        if not self.can_show_handover():
+            raise FlowBlocked([InputError("flow.error.finish_first")])
+        entry = self._open_entry(registration_id)
+        if not entry.can_show or entry.enrollment is None:
+            raise FlowBlocked([InputError("flow.error.handover_no_code")])
+        enrollment = entry.enrollment
+        if entry.delivered:
+            delivery = Delivery.DELIVERED
+        else:
+            delivery = Delivery.OFFLINE if self.online is False else Delivery.QUEUED
+
+        def resume(state: FlowState) -> None:
+            state.registration_id = registration_id
+            state.enrollment = enrollment
+            state.status = RegistrationStatus.PENDING_ENROLLMENT
+            state.delivery = delivery
+
+        return self.wizard.reopen_handover(resume)
+
+    def request_renewal_of(self, registration_id: uuid.UUID) -> Callable[[], Enrollment]:
+        """The portal call that renews a listed handover's code (off the UI thread); apply
+        the answer with :meth:`accept_renewal_of`."""
+        session = self.state.session
+        entry = self._open_entry(registration_id)
+        if session is None or not entry.can_renew:
+            raise FlowBlocked([InputError("flow.error.handover_not_at_portal")])
+        token, portal = session.access_token, self.portal
+        return lambda: portal.renew_enrollment(token, registration_id)
+
+    def accept_renewal_of(self, registration_id: uuid.UUID, enrollment: Enrollment) -> None:
+        """A listed handover's new code (also on screen when it is the current one)."""
+        if self.state.registration_id == registration_id and self.step is Step.HANDOVER:
+            self.accept_renewal(enrollment)
+        elif self.handovers is not None:
+            self.handovers.renewed(registration_id, enrollment)
+
+    def request_stop_of(self, registration_id: uuid.UUID) -> Callable[[], None] | None:
+        """Stop a listed handover: off the list now, and the portal call that kills its code
+        (off the UI thread; None for a refused registration, whose code never lived)."""
+        session = self.state.session
+        entry = self._open_entry(registration_id)
+        if session is None or not entry.can_stop:
+            raise FlowBlocked([InputError("flow.error.handover_not_at_portal")])
+        if self.state.registration_id == registration_id and self.step is Step.HANDOVER:
+            return self.stop_handover()
+        assert self.handovers is not None
+        self.handovers.stopped(registration_id)
+        if not entry.delivered:
+            return None
+        token, portal = session.access_token, self.portal
+
+        def kill_code() -> None:
+            portal.cancel_enrollment(token, registration_id)
 
         return kill_code
 

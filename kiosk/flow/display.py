@@ -54,11 +54,16 @@ class DisplayContent:
     mode: DisplayMode = DisplayMode.WELCOME
     qr_payload: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
+    #: A pool code of a registration the portal does not have yet: it works once the desk
+    #: is back online (DESIGN.md section 5 "Offline"); the screen says so.
+    activates_later: bool = False
 
     @classmethod
-    def qr(cls, qr_payload: str, expires_at: datetime) -> DisplayContent:
+    def qr(
+        cls, qr_payload: str, expires_at: datetime, *, activates_later: bool = False
+    ) -> DisplayContent:
         """The QR of an enrollment code valid until ``expires_at``."""
-        return cls(DisplayMode.QR, qr_payload, expires_at)
+        return cls(DisplayMode.QR, qr_payload, expires_at, activates_later)
 
     @classmethod
     def message(cls, mode: DisplayMode) -> DisplayContent:
@@ -108,7 +113,11 @@ def content_for(step: Step, state: FlowState, now: datetime) -> DisplayContent:
             and state.status not in (RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED)
             and seconds_left(enrollment.expires_at, now) > 0
         ):
-            return DisplayContent.qr(enrollment.qr_payload, enrollment.expires_at)
+            return DisplayContent.qr(
+                enrollment.qr_payload,
+                enrollment.expires_at,
+                activates_later=state.delivery is not Delivery.DELIVERED,
+            )
         return DisplayContent.message(DisplayMode.EXPIRED)
     if step is Step.REGISTER and state.delivery is Delivery.OFFLINE:
         return DisplayContent.message(DisplayMode.QUEUED)
@@ -170,7 +179,7 @@ class CustomerScreen:
         due."""
         current = self.content
         if content.mode is current.mode and content.qr_payload == current.qr_payload:
-            if content.expires_at == current.expires_at:
+            if content == current:
                 return False
             self.content = content
             return True
@@ -196,6 +205,19 @@ class CustomerScreen:
         return Countdown(
             remaining_text(expires_at, now), seconds_left(expires_at, now) < WARN_BELOW_S
         )
+
+    def desk_control(self, own_screen: bool) -> bool:
+        """Whether the "back to the desk" control shows: only while the display covers the
+        one screen the desk shares with it (Escape does the same)."""
+        return not own_screen and self.covers_shared_screen
+
+    def reshow(self) -> bool:
+        """The beheerder puts what is handed over back on a shared screen after someone
+        dismissed it ("QR-code opnieuw tonen"). True when there was something to show."""
+        if not self.handing_over:
+            return False
+        self.dismissed = False
+        return True
 
     def escape(self, own_screen: bool) -> bool:
         """Escape on the display: takes a shared screen back for the beheerder, whatever is

@@ -367,6 +367,17 @@ class Wizard:
         """Inactivity at the desk: wipe everything and sign out (DESIGN.md section 7)."""
         return self.sign_out()
 
+    def reopen_handover(self, resume: Callable[[FlowState], None]) -> Step:
+        """Back to a saved registration's handover (from "Openstaande overdrachten"):
+        wipe the screens, let ``resume`` set the registration's id, code and states, and
+        show ``handover``, which follows it to ``done`` like a fresh one."""
+        self.state.wipe_person()
+        resume(self.state)
+        self._stack = [Step.SIGN_IN]
+        self.current = Step.HANDOVER
+        self._changed()
+        return self.current
+
     @property
     def holds_personal_data(self) -> bool:
         """True when the state holds data about a person."""

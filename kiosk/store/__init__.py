@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiosk.store.audit import AuditEntry, AuditEvent
 from kiosk.store.credential import PauseInfo
+from kiosk.store.handovers import HandoverRecord
 from kiosk.store.keys import (
     FileKeyProvider,
     KeyProvider,
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "AuditEvent",
     "FileKeyProvider",
+    "HandoverRecord",
     "KeyProvider",
     "KeyringKeyProvider",
     "OutboxItem",

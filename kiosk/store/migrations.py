@@ -79,6 +79,22 @@ MIGRATIONS: tuple[Step, ...] = (
     ALTER TABLE registrations ADD COLUMN check_grant BLOB;
     ALTER TABLE device_credential ADD COLUMN expires_at TEXT;
     """,
+    # 2 -> 3: open handovers (issue 11): the QR of a saved registration can be shown again
+    # until it is scanned; sealed call name and code, purged with the registration.
+    """
+    CREATE TABLE handovers (
+        registration_id TEXT PRIMARY KEY
+            REFERENCES registrations(registration_id) ON DELETE CASCADE,
+        organisation_id TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        call_name BLOB NOT NULL,
+        code BLOB,
+        qr_payload BLOB,
+        expires_at TEXT,
+        pooled INTEGER NOT NULL DEFAULT 0,
+        status TEXT
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

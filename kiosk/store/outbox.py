@@ -202,6 +202,18 @@ class Outbox:
             assert item is not None
             return item, registration
 
+    def expedite(self, now: datetime) -> int:
+        """Make every pending item that waits for a later attempt due at ``now`` (the portal
+        is back, or a person asked to retry); returns how many."""
+        with self._db.tx() as conn:
+            return int(
+                conn.execute(
+                    "UPDATE outbox SET next_attempt_at = ? "
+                    "WHERE state = 'pending' AND next_attempt_at > ?",
+                    (ts(now), ts(now)),
+                ).rowcount
+            )
+
     def _set(self, registration_id: uuid.UUID, sql: str, params: tuple[Any, ...]) -> None:
         with self._db.tx() as conn:
             count = conn.execute(

@@ -13,6 +13,7 @@ lives in its own module behind it:
 - :mod:`kiosk.store.outbox`: ``pending -> in_flight -> done`` or ``-> dead``;
 - :mod:`kiosk.store.credential`: the device credential and the queue pause;
 - :mod:`kiosk.store.codepool`: the offline enrollment codes;
+- :mod:`kiosk.store.handovers`: the open handovers (QR not scanned yet);
 - :mod:`kiosk.store.retention`: purging acknowledged registrations with ``secure_delete``;
 - :mod:`kiosk.store.audit`: the HMAC hash chain of who checked what and when.
 
@@ -28,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import StorageFailure
-from kiosk.model import DeviceCredential, Enrollment, Registration
+from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.store.audit import AuditChain, AuditEntry
 from kiosk.store.codepool import CodePool
 from kiosk.store.connection import StoreConnection
 from kiosk.store.credential import Credentials, PauseInfo
 from kiosk.store.crypto import FieldCipher
+from kiosk.store.handovers import HandoverRecord, Handovers
 from kiosk.store.keys import KeyProvider
 from kiosk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from kiosk.store.outbox import Outbox, OutboxItem, OutboxState, QueueCounts
@@ -57,6 +59,7 @@ class Store:
         self._outbox = Outbox(db, clock, self._audit, self._registrations.load)
         self._credentials = Credentials(db, cipher, clock, self._audit)
         self._pool = CodePool(db, cipher, clock)
+        self._handovers = Handovers(db, cipher, clock)
         self._retention = Retention(db, clock, self._audit, retention_days)
 
     # ------------------------------------------------------------------ opening and closing
@@ -181,6 +184,10 @@ class Store:
         """
         return self._outbox.claim_next(now)
 
+    def expedite(self, now: datetime) -> int:
+        """Make every pending item that waits for a later attempt due at ``now``."""
+        return self._outbox.expedite(now)
+
     def mark_done(self, registration_id: uuid.UUID) -> None:
         """The portal acknowledged the registration (201 or 200)."""
         self._outbox.mark_done(registration_id)
@@ -257,6 +264,40 @@ class Store:
     def pool_discard_expired(self, now: datetime | None = None) -> int:
         """Delete pooled codes that have expired; returns how many."""
         return self._pool.discard_expired(now)
+
+    # ------------------------------------------------------------------ open handovers
+
+    def handover_open(
+        self,
+        registration_id: uuid.UUID,
+        organisation_id: str,
+        call_name: str,
+        enrollment: Enrollment | None,
+        *,
+        pooled: bool = False,
+    ) -> None:
+        """Follow a saved registration's handover until its QR is scanned or stopped."""
+        self._handovers.open(registration_id, organisation_id, call_name, enrollment, pooled=pooled)
+
+    def handover_set_enrollment(self, registration_id: uuid.UUID, enrollment: Enrollment) -> bool:
+        """The handover's new code (delivered or renewed); False when it is not open."""
+        return self._handovers.set_enrollment(registration_id, enrollment)
+
+    def handover_set_status(self, registration_id: uuid.UUID, status: RegistrationStatus) -> bool:
+        """The portal's status of the handover's code; False when it is not open."""
+        return self._handovers.set_status(registration_id, status)
+
+    def handover_close(self, registration_id: uuid.UUID) -> bool:
+        """Enrolled or stopped: forget the handover."""
+        return self._handovers.close(registration_id)
+
+    def handover(self, registration_id: uuid.UUID) -> HandoverRecord | None:
+        """One open handover (decrypted), or None."""
+        return self._handovers.get(registration_id)
+
+    def handovers(self) -> list[HandoverRecord]:
+        """Every open handover, oldest first (decrypted)."""
+        return self._handovers.all()
 
     # ------------------------------------------------------------------ retention
 

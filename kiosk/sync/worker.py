@@ -56,6 +56,9 @@ TERMINAL = frozenset(
     {RegistrationStatus.ENROLLED, RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED}
 )
 NO_CREDENTIAL = "sync.error.no_credential"
+#: The health-probe interval a desk uses while the portal answers: a lost portal shows on
+#: the status bar within seconds, for one light ``GET /v1/health`` per interval.
+DESK_PROBE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,7 @@ class SyncWorker:
         pool: CodePool | None = None,
         pool_refill_interval_s: float = 60.0,
         probe_interval_s: float = 30.0,
+        offline_probe_interval_s: float = 2.0,
         purge_interval_s: float = 3600.0,
         max_idle_s: float = 30.0,
         rotate_before_s: float = 7 * 24 * 3600.0,
@@ -208,7 +212,11 @@ class SyncWorker:
         self._pool = pool
         self._pool_refill_interval = timedelta(seconds=pool_refill_interval_s)
         self._probe_interval = timedelta(seconds=probe_interval_s)
-        self._next_probe: datetime | None = None
+        # While the portal is down or deliveries back off, a probe every few seconds notices
+        # its return, and the held queue is delivered at once (never minutes later).
+        self._offline_probe_interval = timedelta(seconds=offline_probe_interval_s)
+        self._last_probe: datetime | None = None
+        self._retry_now = threading.Event()
         self._purge_interval = timedelta(seconds=purge_interval_s)
         self._next_purge: datetime | None = None
         self._max_idle_s = max_idle_s
@@ -291,6 +299,12 @@ class SyncWorker:
             self._hold_until = None
         self._wakeup.set()
 
+    def retry_now(self) -> None:
+        """A person asks to try the waiting queue now ("Nu opnieuw proberen"): every pending
+        item becomes due, the back-off hold is lifted and the thread delivers at once."""
+        self._retry_now.set()
+        self.wake()
+
     def resume(self) -> None:
         """Lift an auth pause after the credential was fixed, and sync now."""
         self._store.resume()
@@ -316,13 +330,21 @@ class SyncWorker:
         """One round: deliver what is due, poll due watches, top up the code pool.
 
         With nothing to deliver, ``GET /v1/health`` every ``probe_interval_s`` keeps the
-        desk's online indicator honest.
+        desk's online indicator honest; while the portal is down or deliveries back off it
+        is asked every ``offline_probe_interval_s``, and the first answer lifts the hold and
+        delivers the waiting queue in the same round. :meth:`retry_now` forces all of it.
         """
         self.rotate_credential_if_due()
-        report = self.deliver_due()
+        forced = self._retry_now.is_set()
+        self._retry_now.clear()
+        if forced or self._waiting_needlessly():
+            self.expedite()
+        report = self.deliver_due(force=forced)
         attempted = report.delivered or report.dead or report.retry
         if not attempted and not report.paused and not self._stopping.is_set():
-            self.probe()
+            held = self.hold_until is not None
+            if self.probe(force=forced) and held and self.hold_until is None:
+                self.deliver_due(force=True)
         if not self._stopping.is_set():
             self.poll_watches()
         if not self._stopping.is_set():
@@ -379,20 +401,46 @@ class SyncWorker:
         return self._store.purge(now)
 
     def probe(self, *, force: bool = False) -> bool:
-        """Ask ``GET /v1/health`` when due (not during a backoff hold); returns ``online``."""
+        """Ask ``GET /v1/health`` when due; returns ``online``.
+
+        Due every ``probe_interval_s`` while the portal answers, every
+        ``offline_probe_interval_s`` while it does not or deliveries are held back. An
+        answer after a failure ends the back-off: the waiting items become due now, so a
+        restored connection is used at once, not after the (up to minutes long) hold.
+        """
         now = self._clock()
         with self._lock:
             hold = self._hold_until
-        due = self._next_probe is None or now >= self._next_probe
-        if not force and (not due or (hold is not None and now < hold)):
+        down = not self._online or hold is not None
+        interval = self._offline_probe_interval if down else self._probe_interval
+        due = self._last_probe is None or now >= self._last_probe + interval
+        if not force and not due:
             return self._online
-        self._next_probe = now + self._probe_interval
+        self._last_probe = now
         try:
             self._online = bool(self._portal.health())
         except KioskError:
             self._online = False
+        if self._online and down:
+            with self._lock:
+                self._hold_until = None
+                self._failures = 0
+            self.expedite()
+            log.info("portal reachable again; delivering the waiting queue now")
         self._emit_queue()
         return self._online
+
+    def _waiting_needlessly(self) -> bool:
+        """Online and not holding back, yet items wait for a later attempt (the hold was
+        lifted by :meth:`wake`, or another call found the portal back): they are due now."""
+        if not self._online or self.hold_until is not None:
+            return False
+        due = self._store.next_due_at()
+        return due is not None and due > self._clock()
+
+    def expedite(self) -> int:
+        """Make every waiting (pending) item due now; returns how many were held back."""
+        return self._store.expedite(self._clock())
 
     @property
     def hold_until(self) -> datetime | None:
@@ -421,6 +469,10 @@ class SyncWorker:
                 candidates.append(max(due, hold) if hold else due)
         with self._lock:
             candidates.extend(w.next_at for w in self._watches.values())
+            hold = self._hold_until
+        if self._last_probe is not None and (not self._online or hold is not None):
+            # Down or held back: wake for the next probe, which may end the hold early.
+            candidates.append(self._last_probe + self._offline_probe_interval)
         if not candidates:
             return self._max_idle_s
         seconds = (min(candidates) - now).total_seconds()

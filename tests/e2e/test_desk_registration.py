@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from kiosk import appsim, i18n
 from kiosk.flow.wizard import Step
@@ -184,6 +185,9 @@ def test_stopping_the_handover_kills_the_live_code(qtbot, parts):
         payload = desk.state.enrollment.qr_payload
         assert window.cancel_button.text() == "Stoppen"
         window.cancel_button.click()
+        # "Stoppen" kills a live code: it asks first, and nothing happens until answered.
+        assert desk.step is Step.HANDOVER and window.stop_confirm is not None
+        window.stop_confirm.findChild(QPushButton, "stopConfirmYes").click()
         assert desk.step is Step.ORGANISATION and app.customer.mode is Mode.WELCOME
         token = store.device_token()
         qtbot.waitUntil(

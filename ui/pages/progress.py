@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
@@ -52,7 +53,11 @@ class RegisterPage(Page):
         set_tone(self.status, "tone", "ok")
         if state.delivery is Delivery.OFFLINE:
             set_tone(self.status, "tone", "warn")
-            self.detail.setText(tr("ui.register.offline"))
+            # No pool code left: say so plainly, and where the QR will come (issue 11).
+            pool_empty = self.desk.pool_empty
+            self.detail.setText(
+                tr("ui.register.pool_empty" if pool_empty else "ui.register.offline")
+            )
         elif state.delivery is Delivery.FAILED:
             set_tone(self.status, "tone", "error")
             reason = state.failure.translated() if state.failure else ""
@@ -72,6 +77,10 @@ class HandoverPage(Page):
 
     step = Step.HANDOVER
     primary_key = ""
+    #: "QR-code opnieuw tonen": put the QR back on a shared screen someone dismissed.
+    show_again_requested = Signal()
+    #: "Brief afdrukken (PDF)": the enrollment letter of the code on screen.
+    print_requested = Signal()
 
     def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(desk, parent)
@@ -79,9 +88,23 @@ class HandoverPage(Page):
         self.status = label("bigStatus")
         self.countdown = label("pageIntro")
         self.countdown.setObjectName("countdown")
+        self.pooled = label("pageIntro")
+        self.pooled.setObjectName("pooledNote")
         self.steps = label("pageIntro")
+        self.show_again = QPushButton()
+        self.show_again.setObjectName("showAgainButton")
+        self.show_again.clicked.connect(self.show_again_requested.emit)
+        self.print_letter = QPushButton()
+        self.print_letter.setObjectName("printLetterButton")
+        self.print_letter.clicked.connect(self.print_requested.emit)
+        actions = QHBoxLayout()
+        actions.addWidget(self.show_again)
+        actions.addWidget(self.print_letter)
+        actions.addStretch(1)
         self.outer.addWidget(self.status)
         self.outer.addWidget(self.countdown)
+        self.outer.addWidget(self.pooled)
+        self.outer.addLayout(actions)
         self.outer.addWidget(self.steps)
         self.outer.addWidget(self.error)
         self.outer.addStretch(1)
@@ -93,19 +116,27 @@ class HandoverPage(Page):
         return state.enrollment is not None and state.enrollment.expires_at <= self.desk.now()
 
     def primary_text(self) -> str:
-        """ "Nieuwe QR-code" once the code expired."""
-        return tr("ui.handover.renew") if self._expired() else ""
+        """ "Nieuwe QR-code" once the code expired; else "Volgende medewerker": the handover
+        stays under "Openstaande overdrachten" until its QR is scanned."""
+        return tr("ui.handover.renew") if self._expired() else tr("ui.nav.new_registration")
 
     def retranslate(self) -> None:
         """Apply texts."""
         self.title.setText(tr("ui.handover.title"))
         self.intro.setText(tr("ui.handover.intro"))
         self.steps.setText(tr("ui.handover.steps"))
+        self.pooled.setText(tr("ui.handover.pooled"))
+        self.show_again.setText(tr("ui.handover.show_again"))
+        self.print_letter.setText(tr("ui.handover.print"))
         self.refresh()
 
     def refresh(self) -> None:
         """Status and countdown."""
         state = self.desk.state
+        live = not self._expired() and state.enrollment is not None
+        self.pooled.setVisible(live and state.delivery is not Delivery.DELIVERED)
+        self.show_again.setVisible(live)
+        self.print_letter.setVisible(live)
         if self._expired():
             self.status.setText(tr("ui.handover.expired"))
             set_tone(self.status, "tone", "warn")
@@ -122,8 +153,13 @@ class HandoverPage(Page):
         return self.task is None
 
     def submit(self) -> None:
-        """Renew an expired code (the portal call runs off the Qt thread)."""
-        if not self._expired() or self.task is not None:
+        """Renew an expired code (the portal call runs off the Qt thread); with a live code:
+        the next employee (the handover stays listed)."""
+        if not self._expired():
+            if self.task is None:
+                self.desk.finish()
+            return
+        if self.task is not None:
             return
         self.show_error("")
         self.task = Task(self.desk.request_renewal())

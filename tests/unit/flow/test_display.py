@@ -206,3 +206,27 @@ def test_done_lingers_then_gives_the_screen_back_and_a_stale_linger_does_nothing
     token = screen.linger_token
     screen.show(DisplayContent.message(DisplayMode.EXPIRED))
     assert not screen.linger_over(token) and screen.covers_shared_screen
+
+
+def test_a_pool_qr_not_at_the_portal_yet_says_it_activates_later():
+    for delivery in (Delivery.OFFLINE, Delivery.QUEUED):
+        content = content_for(Step.HANDOVER, handover_state(delivery=delivery), NOW)
+        assert content.mode is DisplayMode.QR and content.activates_later
+    screen = CustomerScreen()
+    screen.follow(content)
+    screen.escape(own_screen=False)
+    delivered = content_for(Step.HANDOVER, handover_state(), NOW)
+    assert not delivered.activates_later
+    assert screen.follow(delivered)  # the note goes: a render is due, still dismissed
+    assert not screen.content.activates_later and not screen.covers_shared_screen
+
+
+def test_one_screen_a_visible_control_gives_the_desk_back_and_the_desk_can_reshow():
+    screen = CustomerScreen()
+    assert not screen.desk_control(own_screen=False)  # welcome: nothing covers the desk
+    assert not screen.reshow()
+    screen.show(QR)
+    assert screen.desk_control(own_screen=False)
+    assert not screen.desk_control(own_screen=True)  # its own screen: the desk is free
+    assert screen.escape(own_screen=False) and not screen.desk_control(own_screen=False)
+    assert screen.reshow() and screen.covers_shared_screen and screen.mode is DisplayMode.QR

@@ -58,8 +58,7 @@ def make_worker(store, portal, clock, **kwargs):
         store.device_token,
         clock=clock,
         rng=random.Random(7),
-        backoff=Backoff(base_s=2, cap_s=60),
-        **kwargs,
+        **{"backoff": Backoff(base_s=2, cap_s=60), **kwargs},
     )
     events = []
     worker.add_listener(events.append)
@@ -371,3 +370,53 @@ def test_a_paused_queue_with_a_watch_does_not_spin(store, portal, clock):
     worker.step()
     assert worker.seconds_until_next() == pytest.approx(5)
     assert not [c for c in portal.calls if c[0] == "get"]
+
+
+def test_a_restored_portal_is_used_at_once_not_after_the_back_off(store, portal, clock):
+    """Issue 11: the health probe runs every few seconds during a hold; its first answer
+    lifts the hold and delivers the waiting item in the same round."""
+    worker, events = make_worker(
+        store, portal, clock, offline_probe_interval_s=2, backoff=Backoff(base_s=300, cap_s=300)
+    )
+    worker.step()  # online, nothing to do
+    (registration,) = enqueue(store, clock, 1)
+    portal.fail_next(PortalUnreachable())
+    portal.healthy = False
+    worker.step()
+    assert not worker.online and worker.hold_until is not None
+    held = (worker.hold_until - clock()).total_seconds()
+    assert held > 10  # with base 300 s the hold would last minutes
+    assert worker.seconds_until_next() <= 2  # the thread wakes for the next probe
+    clock.advance(2)
+    worker.step()  # still down: probed, nothing delivered
+    assert store.item(registration.registration_id).state is OutboxState.PENDING
+    portal.healthy = True
+    clock.advance(2)
+    worker.step()
+    assert worker.online and worker.hold_until is None
+    assert store.item(registration.registration_id).state is OutboxState.DONE
+    assert of(events, RegistrationDelivered)[-1].registration_id == registration.registration_id
+
+
+def test_retry_now_delivers_a_held_item_immediately(store, portal, clock):
+    worker, _ = make_worker(store, portal, clock, backoff=Backoff(base_s=300, cap_s=300))
+    (registration,) = enqueue(store, clock, 1)
+    portal.fail_next(PortalUnreachable())
+    worker.step()
+    assert store.item(registration.registration_id).state is OutboxState.PENDING
+    worker.retry_now()
+    worker.step()
+    assert store.item(registration.registration_id).state is OutboxState.DONE
+    assert worker.hold_until is None
+
+
+def test_a_lost_portal_shows_within_the_desk_probe_interval(store, portal, clock):
+    from kiosk.sync.worker import DESK_PROBE_INTERVAL_S
+
+    worker, events = make_worker(store, portal, clock, probe_interval_s=DESK_PROBE_INTERVAL_S)
+    worker.step()
+    assert worker.online
+    portal.healthy = False
+    clock.advance(DESK_PROBE_INTERVAL_S)
+    worker.step()
+    assert not worker.online and of(events, QueueChanged)[-1].online is False
