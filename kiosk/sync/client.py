@@ -35,6 +35,10 @@ from kiosk.sync.api import (
     PortalUnreachable,
     RegistrationState,
     Session,
+    SignInLocked,
+    SignInRefused,
+    SignInThrottled,
+    SignInUnreachable,
 )
 
 BUSY_STATUSES = frozenset({408, 425, 429})
@@ -216,11 +220,27 @@ class PortalClient:
         return isinstance(data, dict) and data.get("status") == "ok"
 
     def sign_in(self, username: str, password: str, totp: str | None = None) -> Session:
-        """``POST /v1/auth/token``: 401 -> :class:`PortalAuthError`, 429 -> :class:`PortalBusy`."""
+        """``POST /v1/auth/token``: 401 -> :class:`SignInRefused`, 403 -> :class:`SignInLocked`,
+        429 -> :class:`SignInThrottled` (``retry_after``), no connection ->
+        :class:`SignInUnreachable` (each a subclass of the generic portal error)."""
         body: dict[str, Any] = {"username": username, "password": password}
         if totp is not None:
             body["totp"] = totp
-        obj = _object(self._call("POST", "/v1/auth/token", body=body), "session")
+        # The sign-in page names what happened to this attempt (kiosk.sync.api): the
+        # generic errors speak of queued registrations and re-authenticating the kiosk.
+        try:
+            answer = self._call("POST", "/v1/auth/token", body=body)
+        except PortalUnreachable as exc:
+            raise SignInUnreachable(**exc.params) from None
+        except PortalBusy as exc:
+            if exc.status != 429:
+                raise
+            raise SignInThrottled(exc.retry_after) from None
+        except PortalAuthError as exc:
+            raise (
+                SignInLocked(exc.status) if exc.status == 403 else SignInRefused(exc.status)
+            ) from None
+        obj = _object(answer, "session")
         beheerder = _object(obj.get("beheerder"), "beheerder")
         expires_in = obj.get("expires_in")
         organisations = obj.get("organisations")
