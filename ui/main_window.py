@@ -54,7 +54,8 @@ CRUMBS = (
     ("ui.crumb.wid_check", (Step.WID_CHECK,)),
     ("ui.crumb.review", (Step.REVIEW,)),
     ("ui.crumb.register", (Step.REGISTER,)),
-    ("ui.crumb.handover", (Step.HANDOVER, Step.DONE)),
+    ("ui.crumb.handover", (Step.HANDOVER,)),
+    ("ui.crumb.done", (Step.DONE,)),
 )
 
 _ACTIVITY = (
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
             self.handover_panel.retranslate()
         for page in self.pages.values():
             page.retranslate()
+            page.retranslate_messages()
         self.customer.retranslate()
         self._render_status()
         self._sync_nav()
@@ -285,6 +287,7 @@ class MainWindow(QMainWindow):
             if isinstance(wid, WidCheckPage) and wizard.current is not Step.WID_CHECK:
                 wid.left_page()
             self.stack.setCurrentWidget(scroll)
+            scroll.verticalScrollBar().setValue(0)  # a page opens at its top
             page.show_error("")
             page.refresh()
             page.entered()
@@ -324,6 +327,9 @@ class MainWindow(QMainWindow):
         for crumb, (_key, steps) in zip(self.crumbs, CRUMBS, strict=True):
             set_tone(crumb, "current", "true" if step in steps else "false")
         session, org = self.desk.state.session, self.desk.state.organisation
+        organisations = self.pages[Step.ORGANISATION]
+        if step is Step.ORGANISATION and isinstance(organisations, OrganisationPage):
+            org = organisations.selected()  # the choice on screen, never a silent one
         if session is None:
             self.who.setText("")
         else:

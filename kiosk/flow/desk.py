@@ -67,18 +67,26 @@ _DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", " ": "-"})
 def parse_date(text: str, field: str = "date_of_birth") -> date:
     """Parse a date as a Dutch desk types it: ``dd-mm-jjjj`` (also ``/``, ``.``, or 8 digits).
 
-    Raises :class:`InputError` ``flow.error.date_format`` (``field`` names the input).
+    Raises :class:`InputError` ``flow.error.date_format`` when the text is not in one of
+    those forms, and ``flow.error.date_not_exist`` (with the ``date`` as typed) when it is
+    but names no day of the calendar, such as 31-02-1985 (``field`` names the input).
     """
     cleaned = text.strip().translate(_DATE_SEPARATORS)
     parts = [p for p in cleaned.split("-") if p]
     if len(parts) == 1 and len(parts[0]) == 8 and parts[0].isdigit():
         parts = [parts[0][:2], parts[0][2:4], parts[0][4:]]
+    if (
+        len(parts) != 3
+        or len(parts[2]) != 4
+        or not all(p.isdigit() and len(p) <= 2 for p in parts[:2])
+        or not parts[2].isdigit()
+    ):
+        raise InputError("flow.error.date_format", field=field)
     try:
-        if len(parts) != 3 or len(parts[2]) != 4 or not all(p.isdigit() for p in parts):
-            raise ValueError(text)
         return date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
-        raise InputError("flow.error.date_format", field=field) from None
+        shown = f"{int(parts[0]):02d}-{int(parts[1]):02d}-{parts[2]}"
+        raise InputError("flow.error.date_not_exist", field=field, date=shown) from None
 
 
 class DeskSession:
@@ -150,6 +158,7 @@ class DeskSession:
         beheerder manages one organisation)."""
         self._require(Step.SIGN_IN)
         self.state.session = session
+        self.state.idle_signed_out = False
         return self.wizard.forward()
 
     def adopt_check_grant(self, grant: str, beheerder_id: str) -> bool:

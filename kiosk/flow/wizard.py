@@ -79,6 +79,12 @@ class FlowState:
     today: Callable[[], date] = field(default=date.today, repr=False)
     #: Incremented on every wipe, so views know to wipe their widgets too.
     wipe_count: int = 0
+    #: The organisation chosen for the previous employee (kept for the next one, shown as
+    #: the choice, never applied silently); forgotten at sign-out.
+    last_organisation: Organisation | None = None
+    #: True after the desk signed the beheerder out for inactivity (the sign-in page says
+    #: why); False again once someone signs in.
+    idle_signed_out: bool = False
 
     def set_evidence(self, evidence: WidEvidence | None) -> None:
         """Store step 2's evidence and compare it with step 1, once, for the guard and every
@@ -123,6 +129,7 @@ class FlowState:
         self.wipe_person()
         self.session = None
         self.organisation = None
+        self.last_organisation = None
 
 
 Guard = Callable[[FlowState], list[KioskError]]
@@ -322,6 +329,8 @@ class Wizard:
             self.state.sign_out()
         elif self.current is Step.ORGANISATION:
             # Another organisation means another registration: start the person afresh.
+            if self.state.organisation is not None:
+                self.state.last_organisation = self.state.organisation
             self.state.organisation = None
         self._changed()
         return self.current
@@ -335,6 +344,8 @@ class Wizard:
             return Step.SIGN_IN
         if len(session.organisations) > 1:
             self._stack = [Step.SIGN_IN]
+            if self.state.organisation is not None:
+                self.state.last_organisation = self.state.organisation
             self.state.organisation = None
             return Step.ORGANISATION
         self.state.organisation = session.organisations[0] if session.organisations else None
@@ -358,14 +369,21 @@ class Wizard:
     def sign_out(self) -> Step:
         """Sign the beheerder out and wipe everything."""
         self.state.sign_out()
+        self.state.idle_signed_out = False
         self._stack = []
         self.current = Step.SIGN_IN
         self._changed()
         return self.current
 
     def idle_timeout(self) -> Step:
-        """Inactivity at the desk: wipe everything and sign out (DESIGN.md section 7)."""
-        return self.sign_out()
+        """Inactivity at the desk: wipe everything and sign out (DESIGN.md section 7); the
+        state remembers why, for the sign-in page."""
+        self.state.sign_out()
+        self.state.idle_signed_out = True
+        self._stack = []
+        self.current = Step.SIGN_IN
+        self._changed()
+        return self.current
 
     def reopen_handover(self, resume: Callable[[FlowState], None]) -> Step:
         """Back to a saved registration's handover (from "Openstaande overdrachten"):

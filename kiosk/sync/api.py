@@ -12,6 +12,14 @@ Errors, by what the caller should do (DESIGN.md section 6)::
     PortalBusy (Environment)        408, 425, 429, 5xx: retry with backoff, honour retry_after
     PortalAuthError (Input)         401/403: pause until the credential is fixed
     PortalRejected (Input)          400, 404, 409, 410, 422: permanent, a person must look
+
+Signing in (``POST /v1/auth/token``) has its own subclasses, so the sign-in page says what
+happened to *this* attempt (and never talks about a registration)::
+
+    SignInRefused (PortalAuthError)     401 invalid_credentials: user name, password or code
+    SignInLocked (PortalAuthError)      403: the account is blocked at the portal
+    SignInThrottled (PortalBusy)        429 too_many_attempts; ``retry_after`` seconds to wait
+    SignInUnreachable (PortalUnreachable)  no connection or a timeout
 """
 
 from __future__ import annotations
@@ -89,6 +97,45 @@ class PortalAuthError(InputError):
     def __init__(self, status: int) -> None:
         super().__init__(status=status)
         self.status = status
+
+
+class SignInRefused(PortalAuthError):
+    """401 at sign-in: the user name, password or code is wrong."""
+
+    message_key = "portal.sign_in.invalid_credentials"
+
+
+class SignInLocked(PortalAuthError):
+    """403 at sign-in: the portal blocks this account (an administrator must unblock it)."""
+
+    message_key = "portal.sign_in.locked"
+
+
+class SignInThrottled(PortalBusy):
+    """429 at sign-in: too many failed attempts; try again after ``retry_after`` seconds.
+
+    The portal's delay grows with every failure; it is not a permanent lockout."""
+
+    message_key = "portal.sign_in.too_many_attempts"
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        super().__init__(429, retry_after)
+        if retry_after is not None:  # with a known wait the message names it
+            self.message_key = "portal.sign_in.too_many_attempts_wait"
+        self.params = {**self.params, "seconds": wait_seconds(retry_after)}
+
+
+class SignInUnreachable(PortalUnreachable):
+    """The portal could not be reached to sign in (connect error, timeout, reset)."""
+
+    message_key = "portal.sign_in.unreachable"
+
+
+def wait_seconds(retry_after: float | None) -> int:
+    """A ``Retry-After`` in whole seconds to show (at least 1; 0 when unknown)."""
+    if retry_after is None:
+        return 0
+    return max(1, int(-(-retry_after // 1)))
 
 
 class PortalRejected(InputError):

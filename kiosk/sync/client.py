@@ -39,6 +39,10 @@ from kiosk.sync.api import (
     PortalUnreachable,
     RegistrationState,
     Session,
+    SignInLocked,
+    SignInRefused,
+    SignInThrottled,
+    SignInUnreachable,
 )
 
 BUSY_STATUSES = frozenset({408, 425, 429})
@@ -279,7 +283,9 @@ class PortalClient:
     def sign_in(
         self, username: str, password: str, totp: str | None = None, kiosk_id: str | None = None
     ) -> Session:
-        """``POST /v1/auth/token``: 401 -> :class:`PortalAuthError`, 429 -> :class:`PortalBusy`.
+        """``POST /v1/auth/token``: 401 -> :class:`SignInRefused`, 403 -> :class:`SignInLocked`,
+        429 -> :class:`SignInThrottled` (``retry_after``), no connection ->
+        :class:`SignInUnreachable` (each a subclass of the generic portal error).
 
         With ``kiosk_id`` (this kiosk's id at the portal) the session carries the portal's
         check grant for this beheerder on this kiosk."""
@@ -288,7 +294,21 @@ class PortalClient:
             body["totp"] = totp
         if kiosk_id is not None:
             body["kiosk_id"] = kiosk_id
-        obj = _object(self._call("POST", "/v1/auth/token", body=body), "session")
+        # The sign-in page names what happened to this attempt (kiosk.sync.api): the
+        # generic errors speak of queued registrations and re-authenticating the kiosk.
+        try:
+            answer = self._call("POST", "/v1/auth/token", body=body)
+        except PortalUnreachable as exc:
+            raise SignInUnreachable(**exc.params) from None
+        except PortalBusy as exc:
+            if exc.status != 429:
+                raise
+            raise SignInThrottled(exc.retry_after) from None
+        except PortalAuthError as exc:
+            raise (
+                SignInLocked(exc.status) if exc.status == 403 else SignInRefused(exc.status)
+            ) from None
+        obj = _object(answer, "session")
         beheerder = _object(obj.get("beheerder"), "beheerder")
         expires_in = obj.get("expires_in")
         organisations = obj.get("organisations")

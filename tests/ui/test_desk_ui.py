@@ -73,7 +73,8 @@ def test_wrong_password_is_shown_and_password_cleared(qtbot, desk_app):
     desk_app.window.primary()
     qtbot.waitUntil(lambda: page.task is None and page.error.isVisible(), timeout=10000)
     assert desk_app.desk.step is Step.SIGN_IN
-    assert page.error.text() == i18n.tr("portal.error.auth", status=401)
+    # Issue 11 item 3: the sign-in's own text, not the kiosk-credential one.
+    assert page.error.text() == i18n.tr("portal.sign_in.invalid_credentials")
     assert page.password.text() == ""
 
 
@@ -86,7 +87,10 @@ def test_step_1_messages_sit_next_to_their_fields(qtbot, desk_app):
     assert desk_app.desk.step is Step.EMPLOYEE
     assert page.given_names.error.text() == i18n.tr("employee.error.name_characters")
     assert page.surname.error.text() == i18n.tr("employee.error.surname_required")
-    assert page.date_of_birth.error.text() == i18n.tr("flow.error.date_format")
+    # Issue 11 item 3: a date that does not exist says so (not "wrong format").
+    assert page.date_of_birth.error.text() == i18n.tr(
+        "flow.error.date_not_exist", date="31-02-1980"
+    )
     assert page.given_names.edit.property("invalid") == "true"
     assert page.given_names.edit.hasFocus() or not desk_app.window.isActiveWindow()
     # Typing in a field clears its message.

@@ -37,6 +37,9 @@ class Page(QWidget):
         self.intro = label("pageIntro")
         self.error: QLabel = label("pageError")
         self.error.hide()
+        # What the messages on screen say, kept as errors so a language switch re-renders
+        # them (:meth:`retranslate_messages`); a plain text cannot be.
+        self.problems: list[KioskError] = []
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.intro)
 
@@ -65,12 +68,22 @@ class Page(QWidget):
     # -- shared ---------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         """Show a page-level message (empty hides it)."""
+        self.problems = []
+        self._set_error(message)
+
+    def _set_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))
 
     def show_problems(self, problems: list[KioskError]) -> None:
         """Show errors; pages with fields override to put each next to its field."""
-        self.show_error("\n".join(p.translated() for p in problems))
+        self._set_error("\n".join(p.translated() for p in problems))
+        self.problems = list(problems)
+
+    def retranslate_messages(self) -> None:
+        """Show the messages on screen again in the current language (language switch)."""
+        if self.problems:
+            self.show_problems(self.problems)
 
     def primary_text(self) -> str:
         """The translated primary button text ("" hides it)."""

@@ -56,7 +56,9 @@ class EmployeePage(Page):
         self.given_names.set_texts(tr("ui.employee.given_names"), tr("ui.employee.given_hint"))
         self.surname.set_texts(tr("ui.employee.surname"), tr("ui.employee.surname_hint"))
         self.date_of_birth.set_texts(
-            tr("ui.employee.date_of_birth"), "", tr("ui.employee.date_placeholder")
+            tr("ui.employee.date_of_birth"),
+            tr("ui.employee.date_formats"),
+            tr("ui.employee.date_placeholder"),
         )
         self.note.setText(tr("ui.employee.note"))
 
@@ -82,12 +84,25 @@ class EmployeePage(Page):
         """Validate and store step 1."""
         for field in self.fields.values():
             field.set_error("")
+        self.problems = []
         self.desk.submit_employee_text(
             self.given_names.text(), self.surname.text(), self.date_of_birth.text()
         )
 
+    def retranslate_messages(self) -> None:
+        """Re-render the messages still shown (typing in a field already cleared its own)."""
+        still = [p for p in self.problems if self._still_shown(p)]
+        if still:
+            self.show_problems(still)
+
+    def _still_shown(self, problem: KioskError) -> bool:
+        shown_at = self.fields.get(str(problem.params.get("field", "")))
+        return shown_at is None or bool(shown_at.error.text())
+
     def show_problems(self, problems: list[KioskError]) -> None:
-        """Put each message next to its field."""
+        """Put each message next to its field (kept, so a language switch re-renders it)."""
+        for shown in self.fields.values():
+            shown.set_error("")
         rest: list[KioskError] = []
         for problem in problems:
             field = self.fields.get(str(problem.params.get("field", "")))
@@ -96,6 +111,7 @@ class EmployeePage(Page):
             elif not field.error.text():  # the first message per field is the one to fix
                 field.set_error(problem.translated())
         super().show_problems(rest)
+        self.problems = list(problems)
         # Focus the first field (in form order) that needs attention.
         for field in self.fields.values():
             if field.error.text():

@@ -38,6 +38,11 @@ class ReviewPage(Page):
 
     def __init__(self, desk: DeskSession, parent: QWidget | None = None) -> None:
         super().__init__(desk, parent)
+        # Which organisation the employee is registered at, in large type: a wrong one is
+        # the mistake a desk with several organisations can make.
+        self.organisation = label("bigStatus")
+        self.organisation.setObjectName("reviewOrganisation")
+        self.outer.addWidget(self.organisation)
         panel = card()
         grid = QGridLayout(panel)
         grid.setContentsMargins(32, 20, 32, 20)
@@ -71,7 +76,11 @@ class ReviewPage(Page):
         if ev is None or emp is None:
             self._wipe_values()
             return
-        self.values["organisation"].setText(state.organisation.name if state.organisation else "")
+        name = state.organisation.name if state.organisation else ""
+        self.values["organisation"].setText(name)
+        self.organisation.setText(
+            tr("ui.review.for_organisation", organisation=name) if name else ""
+        )
         self.values["given_names"].setText(emp.given_names)
         self.values["surname"].setText(emp.surname)
         self.values["date_of_birth"].setText(emp.date_of_birth.strftime("%d-%m-%Y"))
@@ -88,6 +97,7 @@ class ReviewPage(Page):
     def _wipe_values(self) -> None:
         for value in self.values.values():
             value.setText("")
+        self.organisation.setText("")
 
     def clear(self) -> None:
         """Wipe the summary."""

@@ -5,9 +5,9 @@ every frame is analysed there too (:class:`kiosk.mrz.ocr.video.MrzVideoReader`: 
 vote over recent frames, accepted when the check digits pass in consecutive frames), and a
 small preview with the guide overlay is made there as well. Only the preview image and the
 reader's state cross into the GUI thread, through a queued signal. The page shows the
-preview, a hint ("Houd stil", "Dichterbij", "Schittering") and, once accepted, emits the
-evidence by itself. "MRZ typen" is the manual fallback. No frame is written anywhere, and
-:meth:`CameraMethod.clear` drops the preview and the reader's memory.
+preview, a hint measured on the frame (too far, too close, glare, not sharp) and, once
+accepted, emits the evidence by itself. "MRZ typen" is the manual fallback. No frame is
+written anywhere, and :meth:`CameraMethod.clear` drops the preview and the reader's memory.
 """
 
 from __future__ import annotations

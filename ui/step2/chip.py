@@ -64,6 +64,21 @@ def pcsc_device(config: ReaderConfig) -> CardReaderPort:
     return PcscCardReader(config).start()
 
 
+def pcsc_readers_present() -> bool:
+    """True when PC/SC lists at least one reader (False without pcscd or pyscard).
+
+    One ``SCardListReaders`` call through pyscard: milliseconds, so the step-2 page can ask
+    on the Qt thread when it opens."""
+    try:
+        from smartcard.System import readers
+    except ImportError:
+        return False
+    try:
+        return bool(readers())
+    except Exception:  # EstablishContextException without pcscd (DESIGN 10)
+        return False
+
+
 class _Bridge(QObject):
     """Carries device-thread callbacks into the Qt thread (queued connections)."""
 
@@ -87,11 +102,13 @@ class ChipMethod(WidMethodWidget):
         employee: Callable[[], Employee | None] | None = None,
         now: Callable[[], datetime] | None = None,
         standalone: bool = True,
+        readers_present: Callable[[], bool] | None = None,
     ) -> None:
         """``reader_config`` and ``trust_store`` come from the composition root; without a
         trust store no chip verifies (fail closed). ``employee`` gives step 1 for a
         comparison of the widget's own (standalone use); in the desk the page hands in the
-        flow state's comparison instead."""
+        flow state's comparison instead. ``readers_present`` says whether this desk has a
+        card reader now (default: ask PC/SC, :func:`pcsc_readers_present`)."""
         super().__init__(parent)
         # Inside the desk (standalone=False) the step-2 evidence panel shows a genuine chip's
         # photo, verdicts and comparison with step 1; this widget then shows only the key
@@ -99,6 +116,7 @@ class ChipMethod(WidMethodWidget):
         self._standalone = standalone
         self._reader_config = reader_config or ReaderConfig()
         self._device_factory = device_factory or pcsc_device
+        self._readers_present = readers_present or pcsc_readers_present
         self._trust_store = trust_store if trust_store is not None else TrustStore()
         self._employee = employee or (lambda: None)
         self._now = now or (lambda: datetime.now(UTC))
@@ -210,6 +228,7 @@ class ChipMethod(WidMethodWidget):
             line.setObjectName(name)
             line.setTextFormat(Qt.TextFormat.RichText)
             line.setWordWrap(True)
+            line.hide()  # shown after a read (empty lines would still take room)
             self.result_labels.append(line)
             left.addWidget(line)
         self.differences = QLabel()
@@ -217,6 +236,9 @@ class ChipMethod(WidMethodWidget):
         self.differences.setTextFormat(Qt.TextFormat.RichText)
         self.differences.setWordWrap(True)
         left.addWidget(self.differences)
+        # In the desk the step-2 panel shows the comparison next to the fields: once is
+        # enough on a screen that must hold everything at 1366x768.
+        self.differences.setVisible(self._standalone)
         left.addStretch(1)
         layout.addLayout(left, 1)
         self.photo = QLabel()
@@ -264,8 +286,12 @@ class ChipMethod(WidMethodWidget):
 
     # -- device lifecycle -----------------------------------------------------------------
     def available(self) -> bool:
-        """The chip method needs pyscard (always installed); readers may come later."""
-        return True
+        """True when this desk has a card reader now (pcscd running and a reader known);
+        the step-2 page asks again every time it opens, so a reader plugged in later counts."""
+        try:
+            return self._readers_present()
+        except Exception:  # a probe that fails means: no reader to offer
+            return False
 
     def start(self) -> None:
         """Open the reader device and listen for documents."""
@@ -304,7 +330,9 @@ class ChipMethod(WidMethodWidget):
             field.clear()
         for line in self.result_labels:
             line.clear()
+            line.hide()
         self.differences.clear()
+        self.differences.setVisible(self._standalone)
         self._status_tr(None)
         self._items = ()
         self._comparison = None
@@ -352,7 +380,9 @@ class ChipMethod(WidMethodWidget):
         self.progress.setValue(0)
         for line in self.result_labels:
             line.clear()
+            line.hide()
         self.differences.clear()
+        self.differences.setVisible(self._standalone)
         self._comparison = None
         self._status_tr("chip_reader.ui.reading")
         progress = self._bridge.progress.emit

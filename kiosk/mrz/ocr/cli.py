@@ -21,6 +21,7 @@ import numpy as np
 
 from kiosk.i18n import tr
 from kiosk.mrz.ocr.reader import FrameRead, MrzFrameReader
+from kiosk.mrz.ocr.video import Hint, frame_hint
 from kiosk.mrz.result import MrzFormat
 
 #: Extensions OpenCV decodes that a camera, scanner or test corpus produces.
@@ -73,10 +74,18 @@ def load_image(path: Path) -> np.ndarray | None:
     return None if image is None else np.asarray(image)
 
 
-def _record(path: Path, read: FrameRead | None) -> dict[str, Any]:
+def _hint(image: np.ndarray | None, read: FrameRead | None) -> Hint | None:
+    """Why an image gave no valid MRZ (too far, too close, glare, not sharp), else None."""
+    if image is None or read is None or read.valid:
+        return None
+    return frame_hint(image, read)
+
+
+def _record(path: Path, read: FrameRead | None, hint: Hint | None = None) -> dict[str, Any]:
     if read is None:
         return {"path": str(path), "read": False, "error": "not_an_image"}
     return {
+        "hint": hint.value if hint is not None else None,
         "path": str(path),
         "read": read.valid,
         "mrz": masked_lines(read) if read.lines else None,
@@ -86,7 +95,7 @@ def _record(path: Path, read: FrameRead | None) -> dict[str, Any]:
     }
 
 
-def _print_text(path: Path, read: FrameRead | None, out: TextIO) -> None:
+def _print_text(path: Path, read: FrameRead | None, out: TextIO, hint: Hint | None = None) -> None:
     if read is None:
         print(tr("camera.cli.not_an_image", path=str(path)), file=out)
         return
@@ -94,6 +103,8 @@ def _print_text(path: Path, read: FrameRead | None, out: TextIO) -> None:
     print(
         tr(key, path=str(path), ms=f"{read.ms:.1f}", confidence=f"{read.confidence:.3f}"), file=out
     )
+    if hint is not None and hint is not Hint.HOLD_STILL:
+        print("  " + tr("camera.cli.hint", hint=tr(f"camera.hint.{hint.value}")), file=out)
     for line in masked_lines(read):
         print(f"  {line}", file=out)
     if read.result is not None:
@@ -130,10 +141,11 @@ def read_command(
         read = reader.read(image) if image is not None else None
         count += 1
         read_ok += read is not None and read.valid
+        hint = _hint(image, read)
         if args.json:
-            records.append(_record(path, read))
+            records.append(_record(path, read, hint))
         else:
-            _print_text(path, read, out)
+            _print_text(path, read, out, hint)
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False), file=out)
     if count == 0:

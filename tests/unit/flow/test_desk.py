@@ -167,7 +167,7 @@ def test_parse_date_accepts_what_desks_type(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "1974-08-12", "31-02-1974", "12-08-74", "aa-bb-cccc"])
+@pytest.mark.parametrize("text", ["", "1974-08-12", "12-08-74", "aa-bb-cccc", "123-08-1974"])
 def test_parse_date_rejects_with_a_field_message(text):
     from kiosk.errors import InputError
     from kiosk.flow.desk import parse_date
@@ -178,13 +178,27 @@ def test_parse_date_rejects_with_a_field_message(text):
     assert info.value.params == {"field": "date_of_birth"}
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("31-02-1974", "31-02-1974"), ("30/2/1985", "30-02-1985"), ("29021985", "29-02-1985")],
+)
+def test_parse_date_says_when_a_date_does_not_exist(text, shown):
+    from kiosk.errors import InputError
+    from kiosk.flow.desk import parse_date
+
+    with pytest.raises(InputError) as info:
+        parse_date(text)
+    assert info.value.message_key == "flow.error.date_not_exist"
+    assert info.value.params == {"field": "date_of_birth", "date": shown}
+
+
 def test_step_1_text_reports_every_field_at_once():
     d, _, _ = desk(ORG1)
     d.accept_session(d.sign_in("demo", "demo"))
     with pytest.raises(FlowBlocked) as info:
         d.submit_employee_text("J4n", "", "31-02-1974")
     assert [(p.message_key, p.params["field"]) for p in info.value.problems] == [
-        ("flow.error.date_format", "date_of_birth"),
+        ("flow.error.date_not_exist", "date_of_birth"),  # 31-02 (issue 11 item 3)
         ("employee.error.surname_required", "surname"),
         ("employee.error.name_characters", "given_names"),
     ]
