@@ -21,6 +21,9 @@ from kiosk.model import Enrollment
 from ui.customer_display import STEPS
 from ui.qr import QUIET_ZONE, qr_matrix
 
+#: Step texts that say something else on paper than on the customer screen.
+LETTER_TEXT = {"ui.customer.step6.text": "ui.letter.step6.text"}
+
 #: Device resolution of the PDF (dots per inch): A4 is 2480 x 3508 dots.
 DPI = 300
 #: Side of the printed QR in millimetres (with its quiet zone): a phone reads it at arm's length.
@@ -110,7 +113,9 @@ def write_letter(path: Path, enrollment: Enrollment, *, activates_later: bool = 
             ny = _text(painter, (note_left, ny + 30, note_w), tr("ui.letter.activates_later"), 12)
         _text(painter, (note_left, ny + 30, note_w), tr("ui.letter.keep_safe"), 10)
         y += side + 80
-        for number, title_key, text_key in STEPS:
+        for number, title_key, screen_key in STEPS:
+            # On paper the QR is on this letter, not on "this screen".
+            text_key = LETTER_TEXT.get(screen_key, screen_key)
             y = (
                 _text(painter, (margin, y, width), f"{number}.  {tr(title_key)}", 14, bold=True)
                 + 10

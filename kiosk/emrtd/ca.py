@@ -112,14 +112,28 @@ def _key_ref(key: ChipAuthenticationPublicKeyInfo) -> bytes:
     return tlv.encode(0x84, key.key_id.to_bytes(max(1, (key.key_id.bit_length() + 7) // 8), "big"))
 
 
+def probe_by_fid(p1: int = 0x02, p2: int = 0x0C) -> CommandApdu:
+    """The key-proving probe for chips without SFI support: SELECT EF.COM ('011E') by file
+    identifier (9303-10 section 3.5.1), with the P1/P2 form the chip has accepted."""
+    return CommandApdu(0x00, 0xA4, p1, p2, b"\x01\x1e", le=256 if p2 == 0x00 else None)
+
+
 def perform_ca(
     channel: SecureChannel,
     dg14: bytes,
     *,
     extended: bool | None = None,
     rng: Rng = system_rng,
+    probe: CommandApdu = _PROBE,
 ) -> SecureChannel:
-    """Run chip authentication on ``channel`` and return it re-keyed (see module doc)."""
+    """Run chip authentication on ``channel`` and return it re-keyed (see module doc).
+
+    ``probe`` is the harmless command whose MAC-protected answer proves the new keys; the
+    default reads one byte of EF.COM by short EF identifier. A chip that does not take SFIs
+    may answer that read with a plain error, which would look like a clone: the reader then
+    passes a SELECT of EF.COM by file identifier in the form the chip accepted instead
+    (:func:`probe_by_fid`), which a genuine chip answers under the new keys all the same.
+    """
     del extended  # the channel knows whether it uses extended length
     oid, key = select(dg14)
     cipher = cipher_of(oid)
@@ -145,7 +159,7 @@ def perform_ca(
         )
     )
     try:
-        channel.transmit(_PROBE, strict=True)
+        channel.transmit(probe, strict=True)
     except ChipProtocolError as exc:  # includes SecureMessagingError: the MAC did not verify
         raise CloneDetected() from exc
     channel.chip_authenticated = True

@@ -593,9 +593,7 @@ def read_document(
         # evidence of anything (9303-11 section 6: the keys are trusted through PA).
         if dg_ok.get(14, False) and 14 in files and _offers_ca(files[14]):
             clone_method = "CA"
-            clone_check, clone_reason = _clone_check(
-                lambda: ca_perform(channel, files[14], link.extended)
-            )
+            clone_check, clone_reason = _clone_check(lambda: ca_perform(channel, files[14], link))
         elif dg_ok.get(15, False) and 15 in files:
             clone_method = "AA"
             clone_check, clone_reason = _clone_check(
@@ -659,9 +657,15 @@ def _offers_ca(dg14: bytes) -> bool:
     return bool(infos.chip_authentication_public_keys)
 
 
-def ca_perform(channel: Any, dg14: bytes, extended: bool) -> None:
-    """Chip authentication (9303-11 section 6.2) on an open channel."""
-    _protocol_module("ca").perform_ca(channel, dg14, extended=extended)
+def ca_perform(channel: Any, dg14: bytes, link: ChipLink) -> None:
+    """Chip authentication (9303-11 section 6.2) on an open channel; the key-proving probe
+    uses what the read learned about the chip (a SELECT by FID when it takes no SFI)."""
+    ca = _protocol_module("ca")
+    if link.sfi:
+        ca.perform_ca(channel, dg14, extended=link.extended)
+    else:
+        probe = ca.probe_by_fid(*link.select_ef)
+        ca.perform_ca(channel, dg14, extended=link.extended, probe=probe)
 
 
 def aa_perform(channel: Any, dg15: bytes, dg14: bytes | None, extended: bool) -> None:

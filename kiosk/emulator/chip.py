@@ -91,6 +91,10 @@ class Quirks:
     - ``max_response``: the largest response (data and status word, as on the wire) the
       reader's buffer holds; longer answers become '6700', as a reader that cannot deliver
       them reports to the terminal.
+    - ``plain_errors``: an error status without data is answered without secure messaging
+      while the session goes on (9303-11 section 9.8.5 prescribes plain status bytes for SM
+      errors; some chips answer other errors that way too). The chip still counts the
+      response in its send sequence counter, as the terminal does.
     """
 
     t0: bool = False
@@ -101,6 +105,7 @@ class Quirks:
     max_read: int | None = None
     link_extended: bool = True
     max_response: int | None = None
+    plain_errors: bool = False
 
     def as_json(self) -> dict[str, object]:
         """The non-default fields, for ``profile.json``."""
@@ -413,7 +418,10 @@ class Chip:
 
     def _finish(self, channel: SecureChannel | None, response: Response) -> bytes:
         if channel is not None:
-            return channel.wrap(response.data, response.sw)
+            wrapped = channel.wrap(response.data, response.sw)
+            if self.quirks.plain_errors and not response.data and response.sw != SW_OK:
+                return response.sw  # counted in the SSC by wrap(), sent in plain
+            return wrapped
         return response.data + response.sw
 
     def _dispatch(self, cmd: Command) -> Response:

@@ -30,7 +30,8 @@ EF.CardAccess read gives a status word other than 6A82 (``6982``, ``6986``, ``6a
 quirk each: T=0 (``quirk_t0_pace``, ``quirk_t0_bac``), no or uncarried extended length and
 a small reader buffer (``quirk_short_only``, ``quirk_reader_no_extended``,
 ``quirk_small_buffer``), SELECT and SFI variants (``quirk_select_fci``,
-``quirk_select_fci_t0_bac``, ``quirk_no_sfi``, ``quirk_fid_only``), end-of-file answers
+``quirk_select_fci_t0_bac``, ``quirk_no_sfi``, ``quirk_no_sfi_plain_errors``,
+``quirk_fid_only``), end-of-file answers
 (``quirk_eof_6282``, ``quirk_eof_6b00``, ``quirk_eof_6b00_short``,
 ``quirk_short_data_9000``), a 90 KB DG2 read with the odd INS (``quirk_large_dg2``,
 ``quirk_large_dg2_short``), a slow chip (``quirk_slow_pace``) and a field drop after
@@ -550,6 +551,12 @@ def _reader_quirks() -> dict[str, Callable[[], ChipProfile]]:
             "quirk_no_sfi",
             "passport without short EF identifiers",
             quirks=Quirks(sfi=False),
+        ),
+        "quirk_no_sfi_plain_errors": lambda: _quirky(
+            passport(),
+            "quirk_no_sfi_plain_errors",
+            "passport without short EF identifiers that answers errors in plain",
+            quirks=Quirks(sfi=False, plain_errors=True),
         ),
         "quirk_fid_only": lambda: _quirky(
             bac_passport(),

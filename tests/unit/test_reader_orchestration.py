@@ -204,3 +204,54 @@ def test_pace_offered_and_failing_still_never_falls_back_to_bac(trust):
     with pytest.raises(WrongAccessKey):
         read_document(transport, wrong, extended=True, trust_store=trust, now=NOW)
     assert not {command[1] for command in sent} & {0x84, 0x82}
+
+
+def test_a_chip_without_sfi_that_answers_errors_in_plain_is_not_called_a_clone(trust):
+    # Chip authentication proves the new keys with one protected command. A chip that takes
+    # no SFI and answers errors in plain would fail a READ BINARY by SFI there and look like
+    # a clone; the reader probes with a SELECT by file identifier once it learned "no SFI".
+    profile = get_profile("quirk_no_sfi_plain_errors")
+    chip = build_chip(profile)
+    chip.power_on()
+    sent: list[bytes] = []
+    answers: list[bytes] = []
+
+    def transport(command: bytes) -> bytes:
+        sent.append(command)
+        answers.append(chip.transmit(command))
+        return answers[-1]
+
+    key = parse_mrz(profile.mrz).access_key
+    result = read_document(transport, key, extended=True, trust_store=trust, now=NOW)
+    assert result.clone_method == "CA"
+    assert result.clone_check is CloneCheck.VALID and result.genuine
+    # The probe after CA's GENERAL AUTHENTICATE is a SELECT, not a READ BINARY by SFI.
+    last_ga = max(i for i, c in enumerate(sent) if c[1] == 0x86)
+    assert sent[last_ga + 1][1] == 0xA4
+
+
+def test_the_sfi_probe_would_have_called_that_chip_a_clone(trust):
+    # Guard for the test above: on the same chip, chip authentication with the default
+    # probe (READ BINARY by SFI) gets a plain 6986 and reports a clone.
+    from kiosk.emrtd import access, ca
+    from kiosk.emrtd.apdu import CommandApdu, ResponseApdu
+    from kiosk.emrtd.errors import CloneDetected
+    from kiosk.emrtd.reader import EMRTD_AID, ChipLink, read_card_access, read_file
+
+    profile = get_profile("quirk_no_sfi_plain_errors")
+    chip = build_chip(profile)
+    chip.power_on()
+
+    def plain(cmd: CommandApdu) -> ResponseApdu:
+        return ResponseApdu.decode(chip.transmit(cmd.encode(True)))
+
+    link = ChipLink(extended=True)
+    card_access = read_card_access(plain, extended=True, link=link)
+    assert card_access is not None and not link.sfi
+    key = parse_mrz(profile.mrz).access_key
+    channel = access.establish(chip.transmit, key, card_access, extended=True)
+    channel.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID)).check()
+    dg14 = read_file(channel.transmit, 14, extended=True, link=link)
+    assert dg14 is not None
+    with pytest.raises(CloneDetected):
+        ca.perform_ca(channel, dg14)
