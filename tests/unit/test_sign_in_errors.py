@@ -23,7 +23,7 @@ def client_answering(status: int, body: dict, headers: dict | None = None) -> Po
     def handler(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, json=body, headers=headers or {})
 
-    return PortalClient("http://portal.test", transport=httpx.MockTransport(handler))
+    return PortalClient("https://portal.test", transport=httpx.MockTransport(handler))
 
 
 def test_wrong_credentials():
@@ -67,7 +67,7 @@ def test_unreachable_portal():
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    client = PortalClient("http://portal.test", transport=httpx.MockTransport(handler))
+    client = PortalClient("https://portal.test", transport=httpx.MockTransport(handler))
     with pytest.raises(SignInUnreachable) as info:
         client.sign_in("demo", "demo")
     assert isinstance(info.value, PortalUnreachable)

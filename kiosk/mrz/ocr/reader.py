@@ -138,6 +138,12 @@ def decode(probs: np.ndarray, chars: int, count: int) -> tuple[tuple[str, ...], 
     return _split(text, chars, count), probs[np.arange(len(probs)), best]
 
 
+def _raw_lines(probs: np.ndarray, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """The classifier's most probable characters, split like ``lines`` (no grammar)."""
+    text = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
+    return _split(text, len(lines[0]), len(lines)) if lines else ()
+
+
 def doubtful_fields(lines: tuple[str, ...], chosen: np.ndarray) -> tuple[str, ...]:
     """Fields without a check digit holding a character read with too little certainty."""
     try:
@@ -217,7 +223,12 @@ class MrzFrameReader:
             read = FrameRead(lines, probs, result, 0.0, quad, doubt)
             if read.valid:
                 return read
-            if result is not None and (best is None or read.confidence > best.confidence):
+            # An invalid read counts as "an MRZ is here" (for the vote and the hints) only
+            # when the classifier's own text is MRZ-shaped: the grammar forces letters and
+            # digits into place and would make any line of text look like one (a printed
+            # label "Documentnummer" becomes an eDL line starting with D).
+            shaped = result is not None and parse_lines(_raw_lines(probs, lines)) is not None
+            if shaped and (best is None or read.confidence > best.confidence):
                 best = read
         return best
 
@@ -236,9 +247,11 @@ class MrzFrameReader:
             for angle in text_angles(gray) if self._rotations else ():
                 turned, matrix = rotate(gray, angle)
                 read = self._read_upright(turned, matrix)
-                if read is not None and (read.valid or best is None):
+                # Only a valid turned read replaces the upright one: an invalid read of a
+                # turned frame would steer the hints (too close, clipped) by a band that is
+                # not the document's.
+                if read is not None and read.valid:
                     best = read
-                if best is not None and best.valid:
                     break
         ms = (self._clock() - started) * 1000
         if best is None:
