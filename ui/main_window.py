@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import i18n
+from kiosk import i18n, version_string
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.display import content_for
@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
         self.queue_status = label("queueStatus", wrap=False)
         self.statusBar().addWidget(self.portal_status)
         self.statusBar().addPermanentWidget(self.queue_status)
+        # The version in the footer: what a help desk asks for first (docs/release.md).
+        self.version_status = label("versionStatus", wrap=False)
+        self.statusBar().addPermanentWidget(self.version_status)
         self.statusBar().setSizeGripEnabled(False)
         self._online: bool | None = None
         self._background: list[Task[None]] = []
@@ -320,6 +323,7 @@ class MainWindow(QMainWindow):
         if self._dead:
             text += "  ·  " + tr("ui.status.dead", dead=self._dead)
         self.queue_status.setText(text)
+        self.version_status.setText(tr("ui.status.version", version=version_string()))
 
     # -- actions --------------------------------------------------------------------
     def primary(self) -> None:

@@ -15,12 +15,18 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.errors import StorageFailure
 
 KEY_BYTES = 32  # AES-256-GCM
+
+#: Name of the store key among a systemd service's credentials (``LoadCredentialEncrypted=``
+#: in packaging/linux/zorgid-kiosk.service); systemd hands them over in
+#: ``$CREDENTIALS_DIRECTORY``, a private read-only folder, each file 0400 for the service user.
+CREDENTIAL_NAME = "store.key"
 
 
 class KeyProvider(Protocol):
@@ -157,12 +163,21 @@ def _real_keyring_backend() -> Any | None:
     return backend if priority > 0 else None
 
 
-def default_key_provider(data_dir: Path, *, use_keyring: bool = True) -> KeyProvider:
-    """Return the keyring provider when a real keyring exists, else a 0600 key file.
+def default_key_provider(
+    data_dir: Path, *, use_keyring: bool = True, environ: Mapping[str, str] | None = None
+) -> KeyProvider:
+    """Return the systemd credential when the service was given one, else the keyring
+    provider when a real keyring exists, else a 0600 key file.
 
-    An existing key file always wins, so a kiosk whose key was made as a file keeps it even
-    after a keyring becomes available.
+    The credential (``$CREDENTIALS_DIRECTORY/store.key``, same format as the key file) is
+    made by packaging/linux/install.sh and kept encrypted by systemd, TPM-bound where there
+    is a TPM. Otherwise an existing key file always wins, so a kiosk whose key was made as a
+    file keeps it even after a keyring becomes available.
     """
+    environ = os.environ if environ is None else environ
+    credentials = environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / CREDENTIAL_NAME).is_file():
+        return FileKeyProvider(Path(credentials) / CREDENTIAL_NAME)
     file_provider = FileKeyProvider(Path(data_dir) / "store.key")
     if file_provider.path.exists() or not use_keyring:
         return file_provider
