@@ -48,10 +48,11 @@ base_root_tar() {
   echo "$tar"
 }
 
-# Run a command inside $R: private mount namespace, /dev and /proc mounted there only.
+# Run a command inside $R: private mount namespace, /dev and /proc mounted there only;
+# stopping unshare stops the command too (--kill-child).
 # The host network stays shared, so the host can reach a server started in the root.
 in_root() {
-  unshare --mount --fork -- /bin/sh -c '
+  unshare --mount --fork --kill-child=SIGTERM -- /bin/sh -c '
     r=$1; shift
     mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" && mount -t tmpfs tmp "$r/tmp"
     cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true

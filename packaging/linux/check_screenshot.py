@@ -41,10 +41,16 @@ def check(path: str) -> list[str]:
     body = image[height // 5 : height * 4 // 5]
     if near(body, PAGE_BGR) < 0.3:
         problems.append(f"no page background ({near(body, PAGE_BGR):.0%})")
-    form = cv2.cvtColor(body[:, width // 4 : width * 3 // 4], cv2.COLOR_BGR2GRAY)
-    dark = float(np.mean(form < 110))
-    if not 0.002 < dark < 0.3:
+    # The sign-in form sits top left below the header: title, intro, two labelled fields.
+    form = image[height // 12 : height * 11 // 20, : width * 2 // 3]
+    gray = cv2.cvtColor(form, cv2.COLOR_BGR2GRAY)
+    dark = float(np.mean(gray < 110))
+    if not 0.005 < dark < 0.3:
         problems.append(f"no text in the sign-in form region ({dark:.2%} dark pixels)")
+    # The title "Inloggen"/"Sign in" in the theme's blue, at the top left of the form.
+    title = image[height // 12 : height // 6, : width // 4]
+    if near(title, HEADER_BGR, tol=40) < 0.02:
+        problems.append("no page title in the header blue at the top left")
     print(f"{path}: {width}x{height}, std {image.std():.0f}, header {near(header, HEADER_BGR):.0%},"
           f" page {near(body, PAGE_BGR):.0%}, text {dark:.2%}", file=sys.stderr)
     return problems
