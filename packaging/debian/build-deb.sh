@@ -5,7 +5,8 @@
 #
 # Layout: /opt/zorgid-kiosk (the bundle), /usr/bin/kiosk (a symlink to it), the units in
 # /lib/systemd/system, the user in /usr/lib/sysusers.d. Depends: packaging/debian/
-# runtime-depends (what ldd found missing in a bare Debian root) plus cage and systemd for
+# runtime-depends (what ldd found missing in a bare Debian root) plus cage (which refuses to
+# start without xwayland) and systemd for
 # the kiosk session. postinst makes the user and the store key credential; enabling the
 # session is left to the administrator (it takes over tty1).
 set -eu
@@ -39,7 +40,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: ZORG-ID desk kiosk maintainers <kiosk@invalid>
 Installed-Size: $size
-Depends: $depends, cage, systemd (>= 250)
+Depends: $depends, cage, xwayland, systemd (>= 250)
 Section: misc
 Priority: optional
 Description: ZORG-ID Mobiel registration desk kiosk
@@ -64,5 +65,5 @@ fi
 PRERM
 chmod 0755 "$STAGE/DEBIAN/postinst" "$STAGE/DEBIAN/prerm"
 mkdir -p "$OUT"
-dpkg-deb --root-owner-group -Zxz -z6 --build "$STAGE" "$DEB" >&2
+dpkg-deb --root-owner-group -Zxz -z1 --build "$STAGE" "$DEB" >&2
 echo "$DEB: $(du -h "$DEB" | cut -f1)"
