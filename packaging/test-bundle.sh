@@ -26,6 +26,10 @@ log() { printf '\033[1m[proof]\033[0m %s\n' "$*" >&2; }
 fail() { printf '\033[1;31m[proof] FAIL:\033[0m %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "run as root (chroot, mount namespaces)"
 [ -x "$BUNDLE/kiosk" ] || fail "no bundle at $BUNDLE: run ./dev bundle first"
+if ! command -v mmdebstrap >/dev/null && ! command -v debootstrap >/dev/null; then
+  log "apt-get install mmdebstrap"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+fi
 
 # -- a minimal Debian root -----------------------------------------------------------------
 base_root_tar() {
