@@ -56,7 +56,7 @@ base_root_tar() {
 # stopping unshare stops the command too (--kill-child).
 # The host network stays shared, so the host can reach a server started in the root.
 in_root() {
-  unshare --mount --fork --kill-child=SIGTERM -- /bin/sh -c '
+  ${exec_in_root:+exec} unshare --mount --fork --kill-child=SIGTERM -- /bin/sh -c '
     r=$1; shift
     mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" && mount -t tmpfs tmp "$r/tmp"
     cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
@@ -66,8 +66,14 @@ in_root() {
 
 R=$(mktemp -d /var/tmp/kiosk-root.XXXXXX)
 SERVER_PID=
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  pkill -TERM -P "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  stop_server
   rm -rf --one-file-system "$R"
 }
 trap cleanup EXIT
@@ -150,14 +156,16 @@ EOF
 log "ok: kiosk mrz read --json read the TD3 MRZ (line 1 exact, line 2 up to the masked field)"
 
 # 4. portal serve: the host asks /v1/health through the shared loopback.
-in_root "$K" portal serve --port "$PORT" --db /tmp/portal.db > "$OUT/portal.log" 2>&1 &
+# exec: $! is then unshare itself. unshare --fork ignores SIGTERM while it waits, so the
+# server (its child) is the one to stop; unshare then exits with it.
+(exec_in_root=1 in_root "$K" portal serve --port "$PORT" --db /tmp/portal.db) > "$OUT/portal.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$PORT/v1/health" > "$OUT/health" 2>/dev/null && break
   sleep 0.2
 done
 grep -q '"ok"' "$OUT/health" 2>/dev/null || { cat "$OUT/portal.log" >&2; fail "portal not healthy"; }
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+stop_server
 log "ok: kiosk portal serve answered /v1/health: $(cat "$OUT/health")"
 
 # 5. demo, offscreen: --no-gui checks portal, store and sync and exits 0; the GUI demo
