@@ -1,4 +1,4 @@
-"""``kiosk doctor``: is this desk ready? Reader, camera, portal, clock, trust store, disk, queue.
+"""``kiosk doctor``: is this desk ready? Version, reader, camera, portal, clock, trust, disk, queue.
 
 Each check returns a :class:`Check` with a status (ok, warn, fail) and a translated message;
 none of them changes anything (the queue's database is only opened when it already exists).
@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from kiosk import version_string
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.i18n import tr
@@ -58,6 +59,11 @@ class Check:
             "message": self.message(),
             "key": self.message_key,
         }
+
+
+def check_version() -> Check:
+    """Which release and build commit answer (always ok: it tells a help desk what runs)."""
+    return Check("version", Status.OK, "doctor.version.ok", {"version": version_string()})
 
 
 def check_portal(
@@ -199,6 +205,7 @@ def run_checks(
 ) -> list[Check]:
     """Every check, in the order an operator reads them."""
     return [
+        check_version(),
         check_reader(config),
         check_camera(config),
         *check_portal(config, transport=transport, now=now),

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import i18n
+from kiosk import i18n, version_string
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.display import content_for
@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.handovers_button)
         self.statusBar().addPermanentWidget(self.queue_status)
         self.statusBar().addPermanentWidget(self.retry_button)
+        # The version in the footer: what a help desk asks for first (docs/release.md).
+        self.version_status = label("versionStatus", wrap=False)
+        self.statusBar().addPermanentWidget(self.version_status)
         self.statusBar().setSizeGripEnabled(False)
         #: Set by the composition root: asks the sync worker to deliver now.
         self.on_retry: Callable[[], None] | None = None
@@ -369,6 +372,7 @@ class MainWindow(QMainWindow):
         self.queue_status.setText(text)
         self.retry_button.setVisible(self.on_retry is not None and self._pending > 0)
         self._render_handovers_button()
+        self.version_status.setText(tr("ui.status.version", version=version_string()))
 
     def _render_handovers_button(self) -> None:
         # The list names people: only for a signed-in beheerder.

@@ -8,13 +8,32 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import kiosk.cli
-from kiosk import __version__
+from kiosk import version_string
 from kiosk.config import ConfigError
 
 # Exit status of any subcommand that stopped on an invalid configuration.
 EXIT_CONFIG = 2
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: like argparse's own, but the commit is looked up only when asked
+    (from a source checkout that runs git, which every other command should not wait for)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"{parser.prog} {version_string()}")  # stdout, like argparse's own action
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
             "desk application fullscreen."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="print the version and build commit, then exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(kiosk.cli.__path__), key=lambda m: m.name):
         if info.name == "main" or info.name.startswith("_"):

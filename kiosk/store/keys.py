@@ -36,6 +36,11 @@ from kiosk.errors import StorageFailure
 
 KEY_BYTES = 32  # AES-256-GCM
 
+#: Name of the store key among a systemd service's credentials (``LoadCredentialEncrypted=``
+#: in packaging/linux/zorgid-kiosk.service); systemd hands them over in
+#: ``$CREDENTIALS_DIRECTORY``, a private read-only folder, each file 0400 for the service user.
+CREDENTIAL_NAME = "zorgid-store-key"
+
 
 class KeyProvider(Protocol):
     """Loads or creates the store key."""
@@ -163,7 +168,7 @@ class SystemdCredentialKeyProvider:
     provisions the key with ``systemd-creds encrypt``, docs/operators.md).
     """
 
-    CREDENTIAL = "zorgid-store-key"
+    CREDENTIAL = CREDENTIAL_NAME
 
     def __init__(self, directory: Path) -> None:
         self.path = Path(directory) / self.CREDENTIAL

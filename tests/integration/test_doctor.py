@@ -88,7 +88,10 @@ def test_cli_json_report_and_exit_code(config, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("KIOSK_CAMERA_DEVICE", str(tmp_path / "no-camera"))
     code = main(["doctor", "--json"])
     report = {entry["check"]: entry for entry in json.loads(capsys.readouterr().out)}
-    assert set(report) == {"reader", "camera", "portal", "clock", "trust", "disk", "queue"}
+    assert set(report) == {
+        "version", "reader", "camera", "portal", "clock", "trust", "disk", "queue"
+    }  # fmt: skip
+    assert report["version"]["status"] == "ok"
     assert report["portal"]["status"] == "ok"
     assert report["camera"]["status"] == "warn"
     assert report["trust"]["status"] == "warn"
