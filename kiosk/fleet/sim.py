@@ -256,6 +256,7 @@ class FleetSimulation:
                 kiosk.committed[reg.registration_id] = time.monotonic()
                 self._drain(kiosk, worker)
             self._drain(kiosk, worker)
+            worker.heartbeat_if_due(force=True)  # the fleet view shows the simulated kiosks
 
     def _drain(self, kiosk: _Kiosk, worker: SyncWorker) -> None:
         """Drive the worker until nothing is pending (or the deadline passes)."""
