@@ -27,7 +27,7 @@ from kiosk.model import DeviceCredential
 from kiosk.store import Store
 from kiosk.sync.api import PortalApi
 from kiosk.sync.pool import CodePool
-from kiosk.sync.worker import DESK_PROBE_INTERVAL_S, SyncWorker
+from kiosk.sync.worker import DEFAULT_HEARTBEAT_INTERVAL_S, DESK_PROBE_INTERVAL_S, SyncWorker
 from ui.customer_display import CustomerDisplay
 from ui.fullscreen import show_fullscreen
 from ui.main_window import MainWindow
@@ -235,6 +235,7 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
         poll_interval_s=config.portal.poll_interval_s,
         pool=pool,
         probe_interval_s=DESK_PROBE_INTERVAL_S,
+        heartbeat_interval_s=DEFAULT_HEARTBEAT_INTERVAL_S,
     )
     try:
         return run_desk_with(client, store, worker, config, pool=pool, fullscreen=fullscreen)

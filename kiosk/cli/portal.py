@@ -19,6 +19,11 @@ prints a new TOTP secret that sign-in then requires. Kiosks are managed with
 
 ``revoke-kiosk`` kills the kiosk's device tokens and check grants at once (a stolen or
 retired kiosk; a beheerder can do the same over HTTP with ``DELETE /v1/kiosks/{kiosk_id}``).
+A beheerder sees the fleet of their own organisations over HTTP, each kiosk with its latest
+heartbeat (version, queue depth, dead letters, ages, last sync), and revokes one from there:
+
+    kiosk portal fleet --username NAME [--portal-url URL] [--password-stdin] [--json]
+    kiosk portal fleet --username NAME --revoke KIOSK_ID
 The database defaults to ``portal.db`` in the platform data directory.
 """
 
@@ -105,6 +110,17 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("--db", type=Path, default=None, help="SQLite database file")
     revoke.add_argument("--json", action="store_true", help="print JSON")
     revoke.set_defaults(handler=run_revoke_kiosk)
+
+    fleet = actions.add_parser(
+        "fleet", help="as a beheerder: the kiosks of your organisations and their heartbeats"
+    )
+    fleet.add_argument("--username", required=True, help="beheerder user name")
+    fleet.add_argument("--portal-url", default=None, help="portal base URL (default: portal.url)")
+    fleet.add_argument("--password-stdin", action="store_true", help="read the password")
+    fleet.add_argument("--totp", default=None, help="TOTP code, when the account needs one")
+    fleet.add_argument("--revoke", default=None, metavar="KIOSK_ID", help="revoke this kiosk")
+    fleet.add_argument("--json", action="store_true", help="print JSON")
+    fleet.set_defaults(handler=run_fleet)
 
 
 def _db_path(value: Path | None) -> Path:
@@ -310,3 +326,90 @@ def run_revoke_kiosk(args: argparse.Namespace, stdout: TextIO | None = None) -> 
     else:
         out.write(tr("portal_server.revoked", kiosk_id=args.kiosk_id) + "\n")
     return 0
+
+
+def run_fleet(
+    args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """``kiosk portal fleet``: sign in as a beheerder, list (or revoke) their kiosks.
+
+    0 on success, 1 when the portal refused (wrong password, unknown kiosk) or is down."""
+    from kiosk.config import load_config
+    from kiosk.errors import KioskError
+    from kiosk.sync.client import PortalClient
+
+    out = stdout or sys.stdout
+    config = load_config()
+    url = args.portal_url or config.portal.url
+    if args.password_stdin:
+        password = (stdin or sys.stdin).readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(tr("portal_server.password_prompt", username=args.username))
+    try:
+        with PortalClient(url, timeout=config.portal.timeout_s) as client:
+            session = client.sign_in(args.username, password, args.totp)
+            if args.revoke is not None:
+                client.revoke_kiosk(session.access_token, args.revoke)
+            kiosks = client.list_kiosks(session.access_token)
+    except KioskError as error:
+        out.write(error.translated() + "\n")
+        return 1
+    if args.json:
+        data: dict[str, Any] = {"kiosks": kiosks}
+        if args.revoke is not None:
+            data["revoked"] = args.revoke
+        out.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    if args.revoke is not None:
+        out.write(tr("portal_server.revoked", kiosk_id=args.revoke) + "\n")
+    if not kiosks:
+        out.write(tr("portal_server.fleet.empty") + "\n")
+    for kiosk in kiosks:
+        out.write(_fleet_line(kiosk) + "\n")
+    return 0
+
+
+def _fleet_line(kiosk: dict[str, Any]) -> str:
+    state = (
+        tr("portal_server.kiosk_revoked", revoked_at=kiosk.get("revoked_at"))
+        if kiosk.get("revoked_at")
+        else tr("portal_server.kiosk_active")
+    )
+    beat = kiosk.get("heartbeat")
+    if not isinstance(beat, dict):
+        health = tr("portal_server.fleet.no_heartbeat")
+    else:
+        health = tr(
+            "portal_server.fleet.heartbeat",
+            version=beat.get("version"),
+            queue=beat.get("queue_depth"),
+            dead=beat.get("dead_letters"),
+            oldest=_age(beat.get("oldest_pending_age_s")),
+            trust=_age(beat.get("trust_list_age_s")),
+            last_sync=beat.get("last_sync_at") or "-",
+            received=beat.get("received_at"),
+        )
+    return tr(
+        "portal_server.fleet.kiosk",
+        kiosk_id=kiosk.get("kiosk_id"),
+        name=kiosk.get("name"),
+        organisations=", ".join(str(o) for o in kiosk.get("organisations") or []),
+        state=state,
+        health=health,
+    )
+
+
+def _age(seconds: Any) -> str:
+    """An age in seconds as ``3 d 4 h``, ``5 h 2 min``, ``7 min`` or ``12 s``; "-" for None."""
+    if not isinstance(seconds, int):
+        return "-"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"

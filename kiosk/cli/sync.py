@@ -26,7 +26,7 @@ from kiosk.errors import KioskError, StorageFailure
 from kiosk.i18n import tr
 from kiosk.sync.client import PortalClient
 from kiosk.sync.pool import CodePool
-from kiosk.sync.worker import SyncWorker
+from kiosk.sync.worker import DEFAULT_HEARTBEAT_INTERVAL_S, SyncWorker
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +57,13 @@ def run_once(args: argparse.Namespace) -> int:
     try:
         with open_store(args) as store, PortalClient(url, timeout=timeout) as client:
             pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
-            worker = SyncWorker(store, client, store.device_token, pool=pool)
+            worker = SyncWorker(
+                store,
+                client,
+                store.device_token,
+                pool=pool,
+                heartbeat_interval_s=DEFAULT_HEARTBEAT_INTERVAL_S,
+            )
             report = worker.sync_once()
             purged = store.purge()
             counts = store.counts()

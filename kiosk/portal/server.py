@@ -97,6 +97,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/openapi.json", "openapi", None),
     Route("POST", "/v1/auth/token", "sign_in", None, body=True),
     Route("POST", "/v1/kiosks", "enroll_kiosk", "beheerder", body=True),
+    Route("GET", "/v1/kiosks", "list_kiosks", "beheerder"),
+    Route("PUT", "/v1/kiosks/self/heartbeat", "heartbeat", "device", body=True),
     Route("POST", "/v1/kiosks/self/token", "rotate_device_token", "device"),
     Route("DELETE", "/v1/kiosks/{kiosk_id}", "revoke_kiosk", "beheerder"),
     Route("PUT", "/v1/registrations/{registration_id}", "put_registration", "any", body=True),
@@ -429,6 +431,13 @@ class PortalServer:
 
     def rotate_device_token(self, principal: Principal, **_: Any) -> tuple[int, Any]:
         return 201, _kiosk_answer(self.store.rotate_device_token(principal))
+
+    def list_kiosks(self, principal: Principal, **_: Any) -> tuple[int, Any]:
+        return 200, {"kiosks": self.store.fleet(principal)}
+
+    def heartbeat(self, body: Any, principal: Principal, **_: Any) -> tuple[int, Any]:
+        self.store.record_heartbeat(principal, body)
+        return 204, None
 
     def revoke_kiosk(self, principal: Principal, kiosk_id: str, **_: Any) -> tuple[int, Any]:
         self.store.revoke_kiosk(kiosk_id, principal)

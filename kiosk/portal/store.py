@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.model import normalise_name
-from kiosk.portal import authz
+from kiosk.portal import authz, fleet
 from kiosk.portal.accounts import DUMMY_HASH, hash_password, totp_counter, verify_password
 from kiosk.portal.evidence import evidence_problems
 from kiosk.portal.limits import ATTEMPT_LIMITS_STEP
@@ -128,6 +128,7 @@ MIGRATIONS: tuple[Step, ...] = (
     _v1_accounts_kiosks_registrations,
     ATTEMPT_LIMITS_STEP,  # 1 -> 2: sign-in/enroll attempt counters, used TOTP steps
     authz.MIGRATE_V3_KIOSK_SCOPE,  # 2 -> 3: kiosk organisations, revocation, check grants
+    fleet.MIGRATE_V4_HEARTBEATS,  # 3 -> 4: the latest heartbeat of each kiosk
 )
 """The portal schema, step by step (:mod:`kiosk.sqlitemigrate`); append, never edit."""
 
@@ -483,6 +484,21 @@ class PortalStore:
             for row in rows:
                 row["organisations"] = sorted(authz.kiosk_organisations(self.db, row["id"]))
         return rows
+
+    def record_heartbeat(self, principal: Principal, body: Any) -> None:
+        """Keep a kiosk's heartbeat (``PUT /v1/kiosks/self/heartbeat``); 422 when invalid."""
+        assert principal.kind == "device" and principal.kiosk_id is not None
+        problems = fleet.heartbeat_problems(body)
+        if problems:
+            raise invalid(problems)
+        with self._tx():
+            fleet.record_heartbeat(self.db, principal.kiosk_id, body, self.clock())
+
+    def fleet(self, principal: Principal) -> list[dict[str, Any]]:
+        """The kiosks of the beheerder's organisations with their latest heartbeats
+        (``GET /v1/kiosks``); nothing of other organisations."""
+        with self._lock:
+            return fleet.fleet(self.db, principal.organisations)
 
     def issue_check_grant(
         self, beheerder_id: str, kiosk_id: str

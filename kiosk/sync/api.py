@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from kiosk.errors import EnvironmentFailure, InputError, ProtocolError
@@ -64,6 +64,34 @@ class RegistrationState:
     status: RegistrationStatus
     enrollment: Enrollment | None
     enrolled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """What a kiosk reports about itself (``PUT /v1/kiosks/self/heartbeat``): counts and
+    ages only, never personal data. Ages are whole seconds; None when there is none."""
+
+    version: str
+    queue_depth: int  # pending and in flight
+    dead_letters: int
+    oldest_pending_age_s: int | None
+    trust_list_age_s: int | None
+    last_sync_at: datetime | None
+
+    def to_contract(self) -> dict[str, object]:
+        """The request body of contract v1."""
+        last = self.last_sync_at
+        return {
+            "version": self.version,
+            "queue_depth": self.queue_depth,
+            "dead_letters": self.dead_letters,
+            "oldest_pending_age_s": self.oldest_pending_age_s,
+            "trust_list_age_s": self.trust_list_age_s,
+            "last_sync_at": None if last is None else last.astimezone(UTC).strftime(_ISO),
+        }
+
+
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class PortalError(ProtocolError):
@@ -188,4 +216,8 @@ class PortalApi(Protocol):
 
     def reserve_codes(self, token: str, count: int) -> list[Enrollment]:
         """``POST /v1/enrollment-codes`` with the device token: the offline pool."""
+        ...
+
+    def send_heartbeat(self, token: str, heartbeat: Heartbeat) -> None:
+        """``PUT /v1/kiosks/self/heartbeat`` with the device token (the fleet view)."""
         ...

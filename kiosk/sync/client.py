@@ -31,6 +31,7 @@ from kiosk import __version__
 from kiosk.errors import InputError
 from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import (
+    Heartbeat,
     Organisation,
     PortalAuthError,
     PortalBusy,
@@ -393,6 +394,25 @@ class PortalClient:
         if not isinstance(codes, list):
             raise PortalError(what="codes")
         return [_enrollment(item) for item in codes]
+
+    def send_heartbeat(self, token: str, heartbeat: Heartbeat) -> None:
+        """``PUT /v1/kiosks/self/heartbeat`` with the device token: 204."""
+        self._call(
+            "PUT",
+            "/v1/kiosks/self/heartbeat",
+            token=token,
+            body=heartbeat.to_contract(),
+            expect=(204,),
+        )
+
+    def list_kiosks(self, token: str) -> list[dict[str, Any]]:
+        """``GET /v1/kiosks`` with a beheerder token: the fleet view (``KioskStatus``
+        objects of the OpenAPI document: id, name, organisations, revocation, heartbeat)."""
+        obj = _object(self._call("GET", "/v1/kiosks", token=token), "fleet")
+        kiosks = obj.get("kiosks")
+        if not isinstance(kiosks, list):
+            raise PortalError(what="kiosks")
+        return [_object(item, "kiosk") for item in kiosks]
 
     # -- the phone's side ---------------------------------------------------------------
 

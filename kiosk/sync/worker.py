@@ -34,11 +34,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from kiosk import __version__
 from kiosk.errors import KioskError, StorageFailure
 from kiosk.events import Listeners
 from kiosk.model import RegistrationStatus
-from kiosk.store import Store, utc_now
+from kiosk.store import OutboxState, Store, utc_now
 from kiosk.sync.api import (
+    Heartbeat,
     PortalApi,
     PortalAuthError,
     PortalBusy,
@@ -59,6 +61,8 @@ NO_CREDENTIAL = "sync.error.no_credential"
 #: The health-probe interval a desk uses while the portal answers: a lost portal shows on
 #: the status bar within seconds, for one light ``GET /v1/health`` per interval.
 DESK_PROBE_INTERVAL_S = 5.0
+#: How often a desk reports its heartbeat to the portal's fleet view.
+DEFAULT_HEARTBEAT_INTERVAL_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +205,8 @@ class SyncWorker:
         purge_interval_s: float = 3600.0,
         max_idle_s: float = 30.0,
         rotate_before_s: float = 7 * 24 * 3600.0,
+        heartbeat_interval_s: float | None = None,
+        trust_list_age: Callable[[], float | None] | None = None,
     ) -> None:
         self._store = store
         self._portal = portal
@@ -222,6 +228,13 @@ class SyncWorker:
         self._max_idle_s = max_idle_s
         self._rotate_before = timedelta(seconds=rotate_before_s)
         self._next_rotation: datetime | None = None
+        # The fleet view (DESIGN.md section 7: counts and ages only); None: not reported.
+        self._heartbeat_interval = (
+            None if heartbeat_interval_s is None else timedelta(seconds=heartbeat_interval_s)
+        )
+        self._trust_list_age = trust_list_age
+        self._next_heartbeat: datetime | None = None
+        self._last_sync: datetime | None = None
 
         self._lock = threading.RLock()
         self._listeners: Listeners[SyncEvent] = Listeners(log=log, name="sync")
@@ -346,6 +359,8 @@ class SyncWorker:
             if self.probe(force=forced) and held and self.hold_until is None:
                 self.deliver_due(force=True)
         if not self._stopping.is_set():
+            self.heartbeat_if_due()
+        if not self._stopping.is_set():
             self.poll_watches()
         if not self._stopping.is_set():
             self.refill_pool()
@@ -392,6 +407,46 @@ class SyncWorker:
         log.info("device token rotated", extra={"kiosk_id": rotated.kiosk_id})
         return True
 
+    def heartbeat(self) -> Heartbeat:
+        """What this kiosk reports to the fleet view now (no personal data)."""
+        now = self._clock()
+        counts = self._store.counts()
+        waiting = self._store.items(OutboxState.PENDING, OutboxState.IN_FLIGHT)
+        oldest = min((item.created_at for item in waiting), default=None)
+        trust_age = self._trust_list_age() if self._trust_list_age is not None else None
+        return Heartbeat(
+            version=__version__,
+            queue_depth=counts.pending + counts.in_flight,
+            dead_letters=counts.dead,
+            oldest_pending_age_s=None
+            if oldest is None
+            else max(0, int((now - oldest).total_seconds())),
+            trust_list_age_s=None if trust_age is None else max(0, int(trust_age)),
+            last_sync_at=self._last_sync,
+        )
+
+    def heartbeat_if_due(self, *, force: bool = False) -> bool:
+        """Report :meth:`heartbeat` to the portal every ``heartbeat_interval_s`` (or now with
+        ``force``); True when the portal took it. Never with a paused queue or without a
+        credential; a failure is only logged (the next interval is the retry): the fleet
+        view is not worth a backoff of its own, and deliveries judge the portal's health."""
+        if self._heartbeat_interval is None and not force:
+            return False
+        now = self._clock()
+        if not force and self._next_heartbeat is not None and now < self._next_heartbeat:
+            return False
+        token = self._token()
+        if token is None or self._store.paused() is not None:
+            return False
+        self._next_heartbeat = now + (self._heartbeat_interval or timedelta(0))
+        try:
+            self._portal.send_heartbeat(token, self.heartbeat())
+        except PORTAL_ERRORS as exc:
+            outcome = classify(exc)
+            log.info("heartbeat not taken", extra={"error": outcome.message_key})
+            return False
+        return True
+
     def purge_if_due(self) -> int:
         """Delete acknowledged registrations past retention, at most every purge interval."""
         now = self._clock()
@@ -421,6 +476,8 @@ class SyncWorker:
             self._online = bool(self._portal.health())
         except KioskError:
             self._online = False
+        if self._online:
+            self._last_sync = now
         if self._online and down:
             with self._lock:
                 self._hold_until = None
@@ -535,6 +592,7 @@ class SyncWorker:
                 self._transient(rid, outcome, report)
                 return
             self._online = True
+            self._last_sync = self._clock()
             with self._lock:
                 self._failures = 0
                 self._hold_until = None
@@ -699,4 +757,5 @@ class SyncWorker:
         if report.online:
             report.codes_added = self.refill_pool(force=True)
             report.online = self._online
+            self.heartbeat_if_due()
         return report

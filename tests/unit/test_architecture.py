@@ -98,10 +98,17 @@ LAYERS: tuple[tuple[str, bool, tuple[str, ...], str], ...] = (
     (
         "tools",
         False,
-        ("kiosk.portal.*", "kiosk.emulator.*", "kiosk.doctor.*", "kiosk.appsim.*"),
+        (
+            "kiosk.portal.*",
+            "kiosk.emulator.*",
+            "kiosk.doctor.*",
+            "kiosk.appsim.*",
+            "kiosk.fleet.*",
+        ),
         # Programs beside the desk, built on the core but never used by it: the reference
-        # portal, the chip emulator, the health report and the phone app simulator.
-        "reference portal, chip emulator, doctor, app simulator",
+        # portal, the chip emulator, the health report, the phone app simulator and the
+        # fleet simulator (many kiosks' stores and sync workers against one portal).
+        "reference portal, chip emulator, doctor, app simulator, fleet simulator",
     ),
     (
         "ui",

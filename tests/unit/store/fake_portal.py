@@ -34,6 +34,7 @@ class FakePortal:
         self.healthy = True
         self._codes = 0
         self._lock = threading.Lock()
+        self.heartbeats: list[object] = []
 
     # scripting ------------------------------------------------------------------------
     def fail_next(self, *errors: Exception) -> None:
@@ -53,6 +54,10 @@ class FakePortal:
         return Enrollment(code, f"zorgid://enroll?code={code}", self._clock() + timedelta(days=3))
 
     # PortalApi --------------------------------------------------------------------------
+    def send_heartbeat(self, token, heartbeat) -> None:
+        self._check("heartbeat", token, heartbeat)
+        self.heartbeats.append(heartbeat)
+
     def health(self) -> bool:
         with self._lock:
             self.calls.append(("health", None))
