@@ -160,6 +160,31 @@ def doubtful_fields(lines: tuple[str, ...], chosen: np.ndarray) -> tuple[str, ..
     return tuple(sorted(found))
 
 
+#: A check-digit guided correction (:func:`kiosk.mrz.parser.parse_mrz`) is only believed
+#: when the classifier gave the corrected character at least this probability in that cell.
+#: The parser knows nothing of the image: on a frame with a few misread cells it can find a
+#: confusion swap elsewhere that happens to satisfy the check digits (measured on a real
+#: specimen photo: three wrong letters and a sure "0" turned into "O"), a valid-but-wrong read.
+CORRECT_ABOVE = 0.02
+
+
+def implausible_corrections(
+    result: MrzResult | None, lines: tuple[str, ...], probs: np.ndarray
+) -> tuple[str, ...]:
+    """Fields the parser corrected to a character the image does not support."""
+    if result is None or not lines:
+        return ()
+    chars = len(lines[0])
+    found = set()
+    for c in result.corrections:
+        row, col = c.line - 1, c.column - 1
+        read = lines[row][col]
+        to = c.to_char if c.to_char != "*" else _CONFUSION.get(read, read)
+        if probs[row * chars + col, _INDEX[to]] < CORRECT_ABOVE:
+            found.add(c.field)
+    return tuple(sorted(found))
+
+
 def classify(located: Located, model: GlyphModel) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Classify every character cell of a rectified MRZ: the lines as :func:`decode` reads
     them, every class probability per cell, and the probability of each chosen character."""
@@ -194,6 +219,21 @@ def _band_quad(located: Located) -> np.ndarray:
     return quad
 
 
+def ink_gray(frame: np.ndarray) -> np.ndarray:
+    """Grey image in which only dark, uncoloured marks stay dark: the brightest channel.
+
+    The MRZ is printed in black (9303 part 3 section 4.1: OCR-B in a colour that absorbs in
+    the near infrared, in practice black); coloured guilloche, holograms, tinted security
+    backgrounds and coloured pen or annotation marks are bright in at least one channel,
+    so taking the per-pixel maximum of B, G and R fades them while the ink stays as dark as
+    in a luminance image.
+    """
+    if frame.ndim == 2:
+        return frame
+    out: np.ndarray = cv2.max(cv2.max(frame[:, :, 0], frame[:, :, 1]), frame[:, :, 2])
+    return out
+
+
 class MrzFrameReader:
     """Reads MRZs from single frames with the shipped (or a given) glyph model."""
 
@@ -219,6 +259,9 @@ class MrzFrameReader:
             lines, probs, chosen = classify(located, self._model)
             result = parse_lines(lines)
             doubt = doubtful_fields(lines, chosen)
+            doubt += tuple(
+                f for f in implausible_corrections(result, lines, probs) if f not in doubt
+            )
             quad = _back(_band_quad(located), matrix)
             read = FrameRead(lines, probs, result, 0.0, quad, doubt)
             if read.valid:
@@ -232,16 +275,8 @@ class MrzFrameReader:
                 best = read
         return best
 
-    def read(self, frame: np.ndarray) -> FrameRead:
-        """Read one BGR or grey frame; never raises for a frame without an MRZ.
-
-        Upright first; when that gives no valid MRZ, the frame turned the way the text
-        block points (:func:`~kiosk.mrz.ocr.locate.text_angles`: sideways, upside down or
-        anywhere between). ``quad`` is always in the coordinates of ``frame``.
-        """
-        started = self._clock()
-        # Grey once: converting the full frame is cheaper than converting each warp.
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    def _read_any(self, gray: np.ndarray) -> FrameRead | None:
+        """Upright first, then turned the way the text points (when rotations are on)."""
         best = self._read_upright(gray, None)
         if best is None or not best.valid:
             for angle in text_angles(gray) if self._rotations else ():
@@ -253,6 +288,29 @@ class MrzFrameReader:
                 if read is not None and read.valid:
                     best = read
                     break
+        return best
+
+    def read(self, frame: np.ndarray) -> FrameRead:
+        """Read one BGR or grey frame; never raises for a frame without an MRZ.
+
+        Upright first; when that gives no valid MRZ, the frame turned the way the text
+        block points (:func:`~kiosk.mrz.ocr.locate.text_angles`: sideways, upside down or
+        anywhere between); for a colour frame still without a valid MRZ, the same on the
+        colour-faded grey image (:func:`ink_gray`). ``quad`` is always in the coordinates
+        of ``frame``.
+        """
+        started = self._clock()
+        # Grey once: converting the full frame is cheaper than converting each warp.
+        luminance = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        best = self._read_any(luminance)
+        if frame.ndim == 3 and (best is None or not best.valid):
+            # Coloured security print, holograms or a coloured annotation over the MRZ: read
+            # once more with the colours faded (:func:`ink_gray`); the surer read is kept.
+            inked = self._read_any(ink_gray(frame))
+            if inked is not None and (
+                inked.valid or best is None or inked.confidence > best.confidence
+            ):
+                best = inked
         ms = (self._clock() - started) * 1000
         if best is None:
             return FrameRead((), EMPTY.probabilities, None, ms)
