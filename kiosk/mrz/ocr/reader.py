@@ -21,7 +21,7 @@ from kiosk.mrz.ocr.features import ALPHABET, window_features
 from kiosk.mrz.ocr.locate import Located, find_bands, rectify, rotate, text_angles
 from kiosk.mrz.ocr.model import GlyphModel, default_model
 from kiosk.mrz.parser import _CONFUSION, field_grammar, parse_mrz  # _CONFUSION: O/0, I/1...
-from kiosk.mrz.result import MrzResult, MrzSyntaxError
+from kiosk.mrz.result import MrzFormat, MrzResult, MrzSyntaxError
 
 #: How many band candidates one frame may try before giving up (bounds the time per frame).
 MAX_CANDIDATES = 3
@@ -262,6 +262,12 @@ class MrzFrameReader:
             doubt += tuple(
                 f for f in implausible_corrections(result, lines, probs) if f not in doubt
             )
+            # The eDL's one line has a single mod-10 check digit over 29 characters: a line of
+            # other print in 30 cells (a label like "Documentnummer") passes it one time in
+            # ten. Every character must then be read with confidence.
+            edl = result is not None and result.format is MrzFormat.EDL
+            if edl and not doubt and float(chosen.min()) < DOUBT_BELOW:
+                doubt = ("mrz_line",)
             quad = _back(_band_quad(located), matrix)
             read = FrameRead(lines, probs, result, 0.0, quad, doubt)
             if read.valid:

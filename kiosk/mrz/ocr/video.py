@@ -108,12 +108,21 @@ def measure_frame(frame: np.ndarray, read: FrameRead | None = None) -> FrameMeas
     contrast = float(gray.std())
     laplacian = cv2.Laplacian(gray.astype(np.float32), cv2.CV_32F)
     sharpness = float(laplacian.std()) / (contrast + 1e-6)
+    glyphs = _glyph_share(gray, h) if contrast >= MIN_CONTRAST else 0.0
+    if quad is not None and (read is None or not read.valid):
+        # The band found may be other text than the MRZ (a printed label): an MRZ held too
+        # close shows as huge glyphs in the guide area whatever band was located.
+        gx0, gy0, gx1, gy1 = GUIDE
+        guide = frame[round(gy0 * h) : round(gy1 * h), round(gx0 * w) : round(gx1 * w)]
+        guide_gray = cv2.cvtColor(guide, cv2.COLOR_BGR2GRAY) if guide.ndim == 3 else guide
+        if guide_gray.size and float(guide_gray.std()) >= MIN_CONTRAST:
+            glyphs = max(glyphs, _glyph_share(guide_gray, h))
     return FrameMeasure(
         width_share,
         clipped,
         contrast,
         sharpness,
-        _glyph_share(gray, h) if contrast >= MIN_CONTRAST else 0.0,
+        glyphs,
         float((gray >= 250).mean()),
     )
 
@@ -151,6 +160,8 @@ def frame_hint(frame: np.ndarray, read: FrameRead | None = None) -> Hint:
             return Hint.NOT_SHARP
         return Hint.SHOW_DOCUMENT
     assert measure.width_share is not None
+    if measure.glyph_share > MAX_GLYPH_SHARE:
+        return Hint.FARTHER  # huge glyphs in view: too close, whichever band was located
     if measure.width_share < MIN_WIDTH_SHARE:
         return Hint.CLOSER
     if measure.clipped or measure.width_share > MAX_WIDTH_SHARE:

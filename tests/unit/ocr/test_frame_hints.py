@@ -111,3 +111,13 @@ def test_mrz_read_on_a_file_says_why(tmp_path):
     out = io.StringIO()
     read_command(argparse.Namespace(json=True, paths=[str(path)]), out)
     assert json.loads(out.getvalue())[0]["hint"] == "not_sharp"
+
+
+def test_a_printed_label_is_never_read_as_a_valid_edl_line():
+    # Found by the too-close frame of seed 5: held close, the label "Documentnummer /
+    # Document no." fills 30 cells of one line, decodes as "DOGUMT..." (an eDL shape, state
+    # GUM) and passed the line's single check digit: a valid-but-wrong read. Its characters
+    # are not read with confidence, so it is now doubtful and never valid.
+    _far, good = frames(5)
+    read = READER.read(too_close(good))
+    assert not read.valid
