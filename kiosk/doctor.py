@@ -21,8 +21,9 @@ import httpx
 
 from kiosk import version_string
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import InputError, KioskError
 from kiosk.i18n import tr
+from kiosk.sync.client import check_portal_url
 
 #: A clock this far from the portal's makes expiry countdowns and audit times wrong.
 MAX_CLOCK_SKEW_S = 120.0
@@ -72,7 +73,14 @@ def check_portal(
     transport: httpx.BaseTransport | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[Check]:
-    """The portal answers ``/v1/health``, and this machine's clock agrees with its Date."""
+    """The portal answers ``/v1/health``, and this machine's clock agrees with its Date.
+
+    A plain ``http://`` URL off this machine is refused before anything is sent, as the
+    sync client refuses it (:func:`kiosk.sync.client.check_portal_url`)."""
+    try:
+        check_portal_url(config.portal.url)
+    except InputError as exc:
+        return [Check("portal", Status.FAIL, exc.message_key, {"url": config.portal.url})]
     url = config.portal.url.rstrip("/") + "/v1/health"
     try:
         with httpx.Client(transport=transport, timeout=min(config.portal.timeout_s, 5.0)) as c:

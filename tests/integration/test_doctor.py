@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
@@ -46,6 +47,20 @@ def test_unreachable_portal_fails(config, portal):
     (check,) = doctor.check_portal(replace(config, portal=PortalConfig(url=url, timeout_s=1)))
     assert check.status is Status.FAIL
     assert "niet bereikbaar" in check.message()
+
+
+def test_plain_http_off_this_machine_is_refused_before_anything_is_sent(config):
+    sent = []
+
+    def handler(request):
+        sent.append(request)
+        return httpx.Response(200, json={"status": "ok"})
+
+    plain = replace(config, portal=PortalConfig(url="http://portal.example.nl", timeout_s=1))
+    (check,) = doctor.check_portal(plain, transport=httpx.MockTransport(handler))
+    assert check.status is doctor.Status.FAIL
+    assert check.message_key == "portal.error.plain_http"
+    assert sent == []
 
 
 def test_trust_store_warns_when_empty_or_on_test_anchors(config):
