@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from kiosk.mrz.build import format_td3
 
@@ -49,31 +46,3 @@ def passport_mrz(surname: str = SURNAME, given: str = GIVEN, born: date = BORN) 
         sex="F",
         expiry_date=EXPIRES,
     )
-
-
-@pytest.fixture
-def portal(tmp_path: Path):
-    from kiosk.portal import PortalServer
-
-    server = PortalServer(tmp_path / "portal.sqlite3")
-    server.seed_demo()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(portal):
-    from kiosk.sync.client import PortalClient
-
-    with PortalClient(portal.url) as c:
-        yield c
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    from kiosk.store import FileKeyProvider, Store
-
-    s = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
-    yield s
-    s.close()

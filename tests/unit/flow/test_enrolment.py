@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -20,34 +19,6 @@ from kiosk.sync.api import (
 )
 
 from .helpers import session
-
-
-@pytest.fixture
-def portal(tmp_path: Path):
-    from kiosk.portal import PortalServer
-
-    server = PortalServer(tmp_path / "portal.sqlite3")
-    server.seed_demo()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(portal):
-    from kiosk.sync.client import PortalClient
-
-    with PortalClient(portal.url) as c:
-        yield c
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    from kiosk.store import FileKeyProvider, Store
-
-    s = Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "kiosk.key"))
-    yield s
-    s.close()
 
 
 @pytest.fixture
