@@ -58,6 +58,28 @@ class KeyProvider(Protocol):
         ...
 
 
+def _read(path: Path) -> bytes | None:
+    """The bytes of a key file or credential; None when it does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StorageFailure("store.error.key_unreadable") from exc
+
+
+def decode_key(raw: bytes) -> bytes:
+    """A store key as written to a key file or credential: base64 of 32 bytes (a newline
+    may follow). Anything else is ``store.error.key_unreadable``."""
+    try:
+        key = base64.b64decode(raw.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise StorageFailure("store.error.key_unreadable") from exc
+    if len(key) != KEY_BYTES:
+        raise StorageFailure("store.error.key_unreadable")
+    return key
+
+
 class FileKeyProvider:
     """A key file readable only by its owner (mode 0600), created exclusively.
 
@@ -75,23 +97,14 @@ class FileKeyProvider:
 
     def load(self) -> bytes | None:
         """Read the key; ``None`` when the file does not exist."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        raw = _read(self.path)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise StorageFailure("store.error.key_unreadable") from exc
         if os.name == "posix" and stat.S_IMODE(self.path.stat().st_mode) & 0o077:
             # Someone loosened the permissions: the key may have leaked. Refuse rather
             # than keep encrypting with it silently.
             raise StorageFailure("store.error.key_permissions")
-        try:
-            key = base64.b64decode(raw.strip(), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise StorageFailure("store.error.key_unreadable") from exc
-        if len(key) != KEY_BYTES:
-            raise StorageFailure("store.error.key_unreadable")
-        return key
+        return decode_key(raw)
 
     def create(self) -> bytes:
         """Write a fresh random key to a new 0600 file and return it."""
@@ -179,21 +192,12 @@ class SystemdCredentialKeyProvider:
 
     def load(self) -> bytes | None:
         """Read the credential; ``None`` when the session has none."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        raw = _read(self.path)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise StorageFailure("store.error.key_unreadable") from exc
         if len(raw) == KEY_BYTES:
             return raw
-        try:
-            key = base64.b64decode(raw.strip(), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise StorageFailure("store.error.key_unreadable") from exc
-        if len(key) != KEY_BYTES:
-            raise StorageFailure("store.error.key_unreadable")
-        return key
+        return decode_key(raw)
 
     def create(self) -> bytes:
         """Refuse: a systemd credential is provisioned by the administrator."""
