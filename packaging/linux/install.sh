@@ -78,6 +78,13 @@ if [ ! -s "$CRED" ]; then
     # LoadCredentialEncrypted= cannot work; the kiosk then keeps its key in a 0600 file in
     # its data dir (kiosk.store.keys), which is what it did before credentials.
     log "systemd-creds not found: the store key stays a 0600 file in the kiosk's data dir"
+    # The kiosk refuses a plain key file unless it is chosen explicitly (storage.key_store,
+    # docs/configuration.md): choose it for the session units, where nothing better exists.
+    for unit in zorgid-kiosk.service zorgid-kiosk-x11.service; do
+      install -d -m 0755 "/etc/systemd/system/$unit.d"
+      printf '[Service]\nEnvironment=KIOSK_STORAGE_KEY_STORE=file\n' \
+        > "/etc/systemd/system/$unit.d/key-file.conf"
+    done
   fi
 fi
 
