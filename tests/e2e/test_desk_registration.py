@@ -43,6 +43,9 @@ def sign_in(qtbot, window, desk) -> None:
     page.password.edit.setText("demo")
     window.primary()
     qtbot.waitUntil(lambda: desk.step is Step.ORGANISATION, timeout=10000)
+    # A fresh kiosk enrols at its first sign-in and gets the session's check grant with the
+    # enrolment answer; a registration saved before that would carry none (docs/security.md).
+    qtbot.waitUntil(lambda: desk.state.session.check_grant is not None, timeout=10000)
 
 
 def fill_steps_1_and_2(window) -> None:
