@@ -116,6 +116,7 @@ class DeskSession:
         self.reserve_code = reserve_code
         self.kiosk_id = kiosk_id
         self.wizard = wizard or Wizard(today=lambda: self.now().date())
+        self.state.check_grant_required = kiosk_id is not None
         self.online: bool | None = None
         self.handovers = handovers
         #: Set by :meth:`register`: the registration was saved offline and the pool had no
@@ -168,6 +169,7 @@ class DeskSession:
         if session is None or session.beheerder_id != beheerder_id:
             return False
         self.state.session = dataclasses.replace(session, check_grant=grant)
+        self.wizard.notify()  # the review may have been waiting for it
         return True
 
     def choose_organisation(self, organisation_id: str) -> Step:

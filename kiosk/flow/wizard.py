@@ -85,6 +85,11 @@ class FlowState:
     #: True after the desk signed the beheerder out for inactivity (the sign-in page says
     #: why); False again once someone signs in.
     idle_signed_out: bool = False
+    #: True on a desk whose sign-ins name the kiosk, so each session carries the portal's
+    #: check grant (docs/security.md). A registration without it would be refused by the
+    #: portal (422) and could never be delivered: the review waits for the grant, which a
+    #: fresh kiosk receives with its enrolment a moment after the first sign-in.
+    check_grant_required: bool = False
 
     def set_evidence(self, evidence: WidEvidence | None) -> None:
         """Store step 2's evidence and compare it with step 1, once, for the guard and every
@@ -198,9 +203,21 @@ def _wid_checked(state: FlowState) -> list[KioskError]:
     return problems
 
 
+def _check_grant_present(state: FlowState) -> list[KioskError]:
+    session = state.session
+    if state.check_grant_required and session is not None and session.check_grant is None:
+        return [InputError("flow.error.awaiting_check_grant")]
+    return []
+
+
 def _review_complete(state: FlowState) -> list[KioskError]:
     # The review repeats every earlier guard: nothing may have changed since.
-    return _organisation_chosen(state) + _employee_valid(state) + _wid_checked(state)
+    return (
+        _organisation_chosen(state)
+        + _employee_valid(state)
+        + _wid_checked(state)
+        + _check_grant_present(state)
+    )
 
 
 def _saved(state: FlowState) -> list[KioskError]:

@@ -47,6 +47,9 @@ def sign_in(qtbot, app, org_row: int = 0):
     page.password.edit.setText("demo")
     app.window.primary()
     qtbot.waitUntil(lambda: app.desk.step is Step.ORGANISATION, timeout=10000)
+    # The first sign-in enrols this fresh kiosk; its check grant follows a moment later,
+    # and the review waits for it (FlowState.check_grant_required).
+    qtbot.waitUntil(lambda: app.desk.state.session.check_grant is not None, timeout=10000)
     app.window.pages[Step.ORGANISATION].list.setCurrentRow(org_row)
     app.window.primary()
     assert app.desk.step is Step.EMPLOYEE

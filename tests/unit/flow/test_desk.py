@@ -224,3 +224,30 @@ def test_stopping_without_a_live_code_needs_no_portal_call():
     d.register()
     assert d.stop_handover() is None
     assert d.step is Step.ORGANISATION
+
+
+def test_a_kiosk_that_names_itself_waits_for_the_check_grant_before_registering():
+    # A fresh kiosk enrols at the first sign-in and gets the session's check grant with the
+    # enrolment answer. A registration saved before it would be refused by the portal (422)
+    # and could never be delivered, so the review waits for the grant.
+    queue = MemoryQueue()
+    d = DeskSession(
+        MemoryPortal(session(ORG1, ORG2)), queue, now=lambda: NOW, kiosk_id=lambda: None
+    )
+    to_review(d)
+    with pytest.raises(FlowBlocked) as info:
+        d.register()
+    assert [p.message_key for p in info.value.problems] == ["flow.error.awaiting_check_grant"]
+    assert queue.items == [] and d.step is Step.REVIEW
+    assert not d.adopt_check_grant("grant-x", "someone-else")  # not this session's beheerder
+    assert d.adopt_check_grant("grant-1", "beh-1")
+    registration = d.register()
+    assert registration.wid_check.check_grant == "grant-1"
+    assert d.step is Step.REGISTER
+
+
+def test_a_desk_without_a_kiosk_id_does_not_wait_for_a_grant():
+    d, queue, _ = desk()
+    to_review(d)
+    d.register()
+    assert len(queue.items) == 1
