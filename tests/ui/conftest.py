@@ -1,8 +1,11 @@
-"""Fixtures for the desk UI tests: the real reference portal on loopback, a real store."""
+"""Fixtures for the desk UI tests: the desk on the real reference portal on loopback and a
+real store (those two come from tests/desk_fixtures.py through tests/conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import date
+
+import pytest
 
 from kiosk.mrz.build import format_td3
 
@@ -46,3 +49,16 @@ def passport_mrz(surname: str = SURNAME, given: str = GIVEN, born: date = BORN) 
         sex="F",
         expiry_date=EXPIRES,
     )
+
+
+@pytest.fixture
+def desk_app(qtbot, client, store):
+    """The desk on the reference portal, shown at 1366x768 (a module may define its own)."""
+    from ui.app import build_desk_app
+
+    app = build_desk_app(client, store, None, idle_timeout_s=60, method_factories=desk_methods())
+    qtbot.addWidget(app.window)
+    app.window.resize(1366, 768)
+    app.window.show()
+    yield app
+    app.close()

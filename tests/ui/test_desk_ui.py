@@ -31,16 +31,6 @@ def rgb(widget: QWidget) -> np.ndarray:
     return raw.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
 
 
-@pytest.fixture
-def desk_app(qtbot, client, store):
-    app = build_desk_app(client, store, None, idle_timeout_s=60, method_factories=desk_methods())
-    qtbot.addWidget(app.window)
-    app.window.resize(1366, 768)
-    app.window.show()
-    yield app
-    app.close()
-
-
 def sign_in(qtbot, app, org_row: int = 0):
     page = app.window.pages[Step.SIGN_IN]
     page.username.edit.setText("demo")

@@ -9,10 +9,9 @@ import pytest
 from kiosk.flow.evidence import compare_evidence
 from kiosk.flow.wizard import Step
 from kiosk.model import CheckMethod
-from ui.app import build_desk_app
 from ui.step2.chip import ChipMethod
 
-from .conftest import BORN, desk_methods, passport_mrz
+from .conftest import BORN, passport_mrz
 from .test_desk_ui import sign_in
 
 CASES_THAT_MATCH = [
@@ -29,16 +28,6 @@ CASES_THAT_DIFFER = [
     ("DE<VRIES<<JAN<PIETER", "Jan", "de Vries", "given_names"),
     ("MILLER<<ANNA", "Anna", "Müller", "surname"),
 ]
-
-
-@pytest.fixture
-def desk_app(qtbot, client, store):
-    app = build_desk_app(client, store, None, idle_timeout_s=60, method_factories=desk_methods())
-    qtbot.addWidget(app.window)
-    app.window.resize(1366, 768)
-    app.window.show()
-    yield app
-    app.close()
 
 
 def _mrz_with_name(name_field: str) -> str:
