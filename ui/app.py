@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk import i18n
 from kiosk.config import Config
-from kiosk.emrtd.trust import TrustStore
+from kiosk.emrtd.trust import TrustStore, trust_age_source
 from kiosk.errors import KioskError
 from kiosk.flow.desk import DeskSession
 from kiosk.flow.enrolment import KioskEnrolment
@@ -236,6 +236,7 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
         pool=pool,
         probe_interval_s=DESK_PROBE_INTERVAL_S,
         heartbeat_interval_s=DEFAULT_HEARTBEAT_INTERVAL_S,
+        trust_list_age=trust_age_source(config.trust_dir()),
     )
     try:
         return run_desk_with(client, store, worker, config, pool=pool, fullscreen=fullscreen)

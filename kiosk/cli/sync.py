@@ -22,6 +22,7 @@ from typing import Any
 
 from kiosk.cli.queue import EXIT_STORAGE, open_store
 from kiosk.config import load_config
+from kiosk.emrtd.trust import trust_age_source
 from kiosk.errors import KioskError, StorageFailure
 from kiosk.i18n import tr
 from kiosk.sync.client import PortalClient
@@ -63,6 +64,7 @@ def run_once(args: argparse.Namespace) -> int:
                 store.device_token,
                 pool=pool,
                 heartbeat_interval_s=DEFAULT_HEARTBEAT_INTERVAL_S,
+                trust_list_age=trust_age_source(config.trust_dir()),
             )
             report = worker.sync_once()
             purged = store.purge()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,6 +42,11 @@ TEST_ANCHORS_DIR = resource("trust-test")
 
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _CERT_SUFFIXES = (".pem", ".der", ".crt", ".cer")
+
+#: File in a trust store folder holding the time (ISO 8601, UTC) of its last verified
+#: import. A master list that brings no new certificate still refreshes it: the age the
+#: fleet view shows is how long ago the list was checked, not when a certificate changed.
+UPDATED_MARKER = "updated-at"
 
 
 class _CertSet(core.SetOf):  # type: ignore[misc]
@@ -282,11 +287,22 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return cert.issuer == cert.subject  # old self-signed CSCAs without the extension
 
 
-def import_file(path: Path, folder: Path, *, trust: TrustStore | None = None) -> ImportResult:
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def import_file(
+    path: Path,
+    folder: Path,
+    *,
+    trust: TrustStore | None = None,
+    clock: Callable[[], dt.datetime] = _utc_now,
+) -> ImportResult:
     """Import a CSCA master list or a certificate file into ``folder`` (``.../csca``).
 
     New certificates are written as ``<country>-<fingerprint prefix>.pem``; certificates
-    already present (by fingerprint) are counted as duplicates.
+    already present (by fingerprint) are counted as duplicates. A successful import stamps
+    the trust store folder (``folder``'s parent) with :data:`UPDATED_MARKER`.
     """
     target = folder
     data = path.read_bytes()
@@ -318,7 +334,53 @@ def import_file(path: Path, folder: Path, *, trust: TrustStore | None = None) ->
             cert.public_bytes(serialization.Encoding.PEM)
         )
         added += 1
+    mark_updated(target.parent, clock())
     return ImportResult(kind, added, duplicates, skipped)
+
+
+def mark_updated(folder: Path, when: dt.datetime) -> None:
+    """Record ``when`` as the trust store folder's last verified import (atomically)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f".{UPDATED_MARKER}.tmp"
+    temp.write_text(when.astimezone(dt.UTC).isoformat(), encoding="ascii")
+    temp.replace(folder / UPDATED_MARKER)
+
+
+def trust_list_age(folder: Path, now: dt.datetime) -> float | None:
+    """Seconds since the local trust store ``folder`` was last updated, or None if never.
+
+    The import marker counts; a folder filled by hand (no marker) is as old as its newest
+    certificate or CRL file. The shipped anchors in ``resources/trust`` are not a trust
+    list a deployment keeps up to date, so they never count. Never negative.
+    """
+    updated: dt.datetime | None = None
+    marker = folder / UPDATED_MARKER
+    try:
+        updated = dt.datetime.fromisoformat(marker.read_text(encoding="ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):
+        updated = None
+    if updated is not None and updated.tzinfo is None:
+        updated = None  # not written by mark_updated: ignore rather than guess a zone
+    if updated is None:
+        mtimes = [
+            file.stat().st_mtime
+            for sub in ("csca", "crl")
+            if (folder / sub).is_dir()
+            for file in (folder / sub).iterdir()
+            # The same files TrustStore.load reads: certificates by suffix, every CRL file.
+            if file.is_file() and (sub == "crl" or file.suffix.lower() in _CERT_SUFFIXES)
+        ]
+        if not mtimes:
+            return None
+        updated = dt.datetime.fromtimestamp(max(mtimes), dt.UTC)
+    return max(0.0, (now - updated).total_seconds())
+
+
+def trust_age_source(
+    folder: Path, clock: Callable[[], dt.datetime] = _utc_now
+) -> Callable[[], float | None]:
+    """A ``trust_list_age`` callable for the sync worker's heartbeat (read at each beat)."""
+    return lambda: trust_list_age(folder, clock())
 
 
 def _folder_certificates(folder: Path) -> list[x509.Certificate]:

@@ -131,3 +131,51 @@ def test_an_unreadable_entry_is_skipped_not_fatal(tmp_path: Path) -> None:
     ml.write_bytes(data)
     result = t.import_file(ml, tmp_path / "csca")
     assert (result.kind, result.added, result.skipped) == ("master_list", 1, 1)
+
+
+def test_trust_list_age_counts_from_the_last_verified_import(tmp_path: Path) -> None:
+    """The heartbeat's trust-list age: the last import, even one that added nothing."""
+    import datetime as dt
+
+    folder = tmp_path / "trust"
+    now = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+    assert t.trust_list_age(folder, now) is None  # never filled: no age to report
+    ml = tmp_path / "ml.bin"
+    ml.write_bytes(f.build_master_list([f.test_csca().certificate], f.test_csca()))
+    first = t.import_file(ml, folder / "csca", clock=lambda: now - dt.timedelta(days=10))
+    assert first.added == 1
+    assert t.trust_list_age(folder, now) == 10 * 86400
+    # The same list again: nothing new, but it was checked two days ago.
+    again = t.import_file(ml, folder / "csca", clock=lambda: now - dt.timedelta(days=2))
+    assert (again.added, again.duplicates) == (0, 1)
+    assert t.trust_list_age(folder, now) == 2 * 86400
+    assert t.trust_age_source(folder, lambda: now)() == 2 * 86400
+    # A clock that went back never gives a negative age.
+    assert t.trust_list_age(folder, now - dt.timedelta(days=5)) == 0.0
+
+
+def test_trust_list_age_of_a_folder_filled_by_hand(tmp_path: Path) -> None:
+    """Without the import marker the newest certificate or CRL file dates the folder."""
+    import datetime as dt
+    import os
+
+    folder = tmp_path / "trust"
+    (folder / "csca").mkdir(parents=True)
+    (folder / "crl").mkdir()
+    now = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+    cert = folder / "csca" / "NL.pem"
+    cert.write_bytes(f.test_csca().certificate.public_bytes(serialization.Encoding.PEM))
+    notes = folder / "csca" / "README.txt"  # not a certificate: TrustStore.load skips it
+    notes.write_text("copied from the master list")
+    crl = folder / "crl" / "nl-crl"  # CRLs are read whatever their name
+    crl.write_bytes(b"")
+    stamp = now.timestamp()
+    os.utime(cert, (stamp - 7 * 86400, stamp - 7 * 86400))
+    os.utime(notes, (stamp - 60, stamp - 60))
+    os.utime(crl, (stamp - 3 * 86400, stamp - 3 * 86400))
+    assert t.trust_list_age(folder, now) == 3 * 86400
+    # A marker that is not a UTC time stamp written by mark_updated is ignored, not trusted.
+    (folder / t.UPDATED_MARKER).write_text("2026-12-03T11:00:00")
+    assert t.trust_list_age(folder, now) == 3 * 86400
+    t.mark_updated(folder, now - dt.timedelta(hours=1))
+    assert t.trust_list_age(folder, now) == 3600

@@ -109,3 +109,25 @@ def test_looking_at_a_missing_queue_creates_nothing(env, capsys):
     code, _, err = run(capsys, "queue", "status")
     assert code == 3 and "nog geen lokale database" in err
     assert not env.exists() or not any(env.iterdir())
+
+
+def test_sync_once_reports_the_trust_list_age(env, capsys, monkeypatch, tmp_path):
+    """`kiosk trust import`, then `kiosk sync once`: the fleet view shows the list's age."""
+    from kiosk.emulator import factory as f
+    from kiosk.sync.client import PortalClient
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("demo\n"))
+    assert run(capsys, "sync", "enroll", "--username", "demo", "--password-stdin")[0] == 0
+    ml = tmp_path / "ml.bin"
+    ml.write_bytes(f.build_master_list([f.test_csca().certificate], f.test_csca()))
+    assert run(capsys, "trust", "import", str(ml))[0] == 0  # into <data dir>/trust
+    trust = env / "trust"
+    stamp = (trust / "updated-at").read_text()
+    (trust / "updated-at").write_text(stamp.replace(stamp[:4], str(int(stamp[:4]) - 1), 1))
+    assert run(capsys, "sync", "once", "--json")[0] == 0
+    with PortalClient(os.environ["KIOSK_PORTAL_URL"]) as client:
+        session = client.sign_in("demo", "demo")
+        [entry] = client.list_kiosks(session.access_token)
+    age = entry["heartbeat"]["trust_list_age_s"]
+    # Imported a year back (365 or 366 days, plus the seconds the test took).
+    assert 365 * 86400 <= age <= 366 * 86400 + 600
