@@ -30,10 +30,6 @@ from kiosk.i18n import tr
 EXIT_GENUINE = 0
 EXIT_NOT_VERIFIED = 1
 EXIT_CANNOT_READ = 2
-# A document shifted on the reader loses the field; when it is back within this time the
-# read starts over (docs/chip.md, "Reader and transport quirks"). pcscd needs up to 400 ms
-# to notice each change, a hand resettling the document about a second.
-REJOIN_S = 3.0
 
 
 def register(subparsers: Any) -> None:
@@ -121,7 +117,7 @@ def run_read(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import dataclasses
 
     from kiosk.devices.card import NoCard, PcscCardReader
-    from kiosk.devices.ports import CardChannel, CardEvent, CardEventKind
+    from kiosk.devices.ports import REJOIN_S, CardChannel, CardEvent, CardEventKind
     from kiosk.emrtd import reader, trust
 
     out = out or sys.stdout

@@ -19,6 +19,12 @@ from kiosk.errors import KioskError
 T = TypeVar("T")
 
 
+# A document shifted on the reader loses the field; when it is back within this time the
+# read starts over (docs/chip.md, "Reader and transport quirks"). pcscd needs up to 400 ms
+# to notice each change, a hand resettling the document about a second.
+REJOIN_S = 3.0
+
+
 class CardEventKind(StrEnum):
     """What happened at a reader."""
 
@@ -77,8 +83,18 @@ class CardReaderPort(Protocol):
     def readers(self) -> list[str]:
         """Return the names of the readers PC/SC knows now."""
 
-    def submit(self, job: Callable[[CardChannel], T], *, reader: str | None = None) -> Future[T]:
-        """Run ``job`` on the device thread with the card connected exclusively."""
+    def submit(
+        self,
+        job: Callable[[CardChannel], T],
+        *,
+        reader: str | None = None,
+        rejoin_s: float = 0.0,
+    ) -> Future[T]:
+        """Run ``job`` on the device thread with the card connected exclusively.
+
+        ``rejoin_s`` > 0: a card that leaves the field during the job and is back within
+        that many seconds gets the job once more on a fresh connection (:data:`REJOIN_S`).
+        """
 
     def call(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` on the device thread without touching the card."""

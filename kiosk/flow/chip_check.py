@@ -29,9 +29,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.devices.ports import CardChannel, CardReaderPort
+from kiosk.devices.ports import REJOIN_S, CardChannel, CardReaderPort
 from kiosk.emrtd.access import CanSecret
-from kiosk.emrtd.reader import ChipReadResult, ReadStep, read_document, warm_up
+from kiosk.emrtd.reader import AccessPin, ChipReadResult, ReadStep, read_document, warm_up
 from kiosk.emrtd.trust import TrustStore
 from kiosk.errors import InputError, KioskError
 from kiosk.flow.evidence import VerificationItem, WidEvidence, compare_evidence, evidence_from_mrz
@@ -215,6 +215,9 @@ class ChipCheck:
         now = self._now()
         store = self._trust_store
         read = self._read
+        # One access decision across a re-read after a field drop: PACE seen once is PACE
+        # again, never BAC (9303-11 section 4.2, the no-downgrade rule).
+        pin = AccessPin()
 
         def job(channel: CardChannel) -> ChipReadResult:
             return read(
@@ -224,6 +227,7 @@ class ChipCheck:
                 trust_store=store,
                 now=now,
                 progress=on_progress,
+                pin=pin,
             )
 
         def done(future: Future[ChipReadResult]) -> None:
@@ -239,7 +243,9 @@ class ChipCheck:
                 return
             on_done(outcome, None)
 
-        self._reading = self.device.submit(job)
+        # A document shifted on the reader mid-read is read again from the start once it
+        # is back (the session keys died with the field, 9303-11 section 9.8).
+        self._reading = self.device.submit(job, rejoin_s=REJOIN_S)
         self._reading.add_done_callback(done)
         return True
 

@@ -133,6 +133,28 @@ def test_reads_shows_photo_and_verdicts_then_clears(qtbot, chip_stack, artifacts
     page.stop()
 
 
+def test_a_document_shifted_mid_read_is_read_again(qtbot, chip_stack):
+    """The field drops after PACE: the page reads again with PACE, never BAC, and succeeds."""
+    from kiosk.emulator.profiles import get_profile
+
+    mrz = get_profile("quirk_field_drop_pace").mrz
+    page = make_page(qtbot, chip_stack, employee_from(mrz))
+    type_key(page, mrz)
+    outcomes: list[object] = []
+    page.evidenceReady.connect(outcomes.append)
+    page.failed.connect(outcomes.append)
+    wire: list[tuple[bytes, bytes]] = []
+    with chip_stack.card("quirk_field_drop_pace", on_apdu=lambda c, r: wire.append((c, r))):
+        qtbot.waitUntil(lambda: bool(outcomes), timeout=30_000)
+    evidence = outcomes[0]
+    assert not isinstance(evidence, str), evidence  # not "card removed"
+    assert evidence.chip.passive_auth is PassiveAuth.VALID
+    pace_runs = sum(c[1:4] == b"\x22\xc1\xa4" for c, _r in wire)
+    bac_runs = sum(len(c) > 1 and c[1] == 0x82 for c, _r in wire)
+    assert (pace_runs, bac_runs) == (2, 0)
+    page.stop()
+
+
 def test_differences_with_step_1_are_highlighted(qtbot, chip_stack, artifacts_dir):
     from kiosk.emulator.profiles import get_profile
 

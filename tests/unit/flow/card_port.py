@@ -45,6 +45,7 @@ class EmulatedReader:
         self._listeners: list[CardListener] = []
         self._channel: EmulatedChannel | None = None
         self.closed = False
+        self.rejoin_s: float | None = None
 
     # -- test control ------------------------------------------------------------------
     def insert(self, profile_name: str) -> None:
@@ -75,7 +76,11 @@ class EmulatedReader:
     def readers(self) -> list[str]:
         return [READER]
 
-    def submit(self, job: Callable[[Any], T], *, reader: str | None = None) -> Future[T]:
+    def submit(
+        self, job: Callable[[Any], T], *, reader: str | None = None, rejoin_s: float = 0.0
+    ) -> Future[T]:
+        self.rejoin_s = rejoin_s  # what the caller asked for (the pcscd tests prove the rest)
+
         def run() -> T:
             if self._channel is None:
                 raise CardRemoved()

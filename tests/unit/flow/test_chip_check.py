@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kiosk.devices.ports import REJOIN_S
 from kiosk.emrtd.access import CanSecret
 from kiosk.emrtd.errors import CardRemoved
 from kiosk.emrtd.trust import TEST_ANCHORS_DIR, TrustStore
@@ -135,6 +136,8 @@ def test_a_genuine_passport_gives_evidence_verdicts_and_the_comparison(trust):
     ]
     assert outcome.comparison is not None and outcome.comparison.matches
     assert not check.reading
+    # A document shifted mid-read is read again (tests/ui/test_step2_chip.py over pcscd).
+    assert reader.rejoin_s == REJOIN_S
     check.close()
     assert reader.closed
 
