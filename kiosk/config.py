@@ -163,6 +163,10 @@ SCHEMA: tuple[Setting, ...] = (
             "enrollment status poll interval, seconds (backs off on errors)"),
     Setting("portal", "code_pool_size", int, 5, Range(0, 100),
             "enrollment codes reserved for offline use (0: none)"),
+    Setting("portal", "ca_file", str, "", AbsolutePath(),
+            "PEM file of the CA certificates the portal's HTTPS certificate must chain to "
+            "(an organisation's own CA); empty: the public CAs of the certifi bundle",
+            "(certifi bundle)"),
     Setting("desk", "language", str, "nl", OneOf(LANGUAGES),
             "UI language at start-up"),
     Setting("desk", "idle_timeout_s", int, 180, Range(10, 3600),
@@ -225,6 +229,7 @@ class PortalConfig:
     timeout_s: float = _default("portal.timeout_s")
     poll_interval_s: float = _default("portal.poll_interval_s")
     code_pool_size: int = _default("portal.code_pool_size")
+    ca_file: str = _default("portal.ca_file")
 
 
 @dataclass(frozen=True)

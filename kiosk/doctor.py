@@ -23,7 +23,7 @@ from kiosk import version_string
 from kiosk.config import Config
 from kiosk.errors import InputError, KioskError
 from kiosk.i18n import tr
-from kiosk.sync.client import check_portal_url
+from kiosk.sync.client import check_portal_url, portal_verify
 
 #: A clock this far from the portal's makes expiry countdowns and audit times wrong.
 MAX_CLOCK_SKEW_S = 120.0
@@ -83,7 +83,13 @@ def check_portal(
         return [Check("portal", Status.FAIL, exc.message_key, {"url": config.portal.url})]
     url = config.portal.url.rstrip("/") + "/v1/health"
     try:
-        with httpx.Client(transport=transport, timeout=min(config.portal.timeout_s, 5.0)) as c:
+        verify = portal_verify(config)
+    except InputError as exc:
+        where_ca: dict[str, Any] = {"path": config.portal.ca_file}
+        return [Check("portal", Status.FAIL, exc.message_key, where_ca)]
+    timeout = min(config.portal.timeout_s, 5.0)
+    try:
+        with httpx.Client(transport=transport, timeout=timeout, verify=verify) as c:
             response = c.get(url)
     except httpx.HTTPError:
         where: dict[str, Any] = {"url": config.portal.url}

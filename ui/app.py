@@ -218,15 +218,20 @@ def run_desk_app(config: Config, *, fullscreen: bool | None = None) -> int:
     from kiosk.sync.client import PortalClient
 
     try:
+        client = PortalClient.for_config(config)
+    except KioskError as exc:
+        print(exc.translated(), file=sys.stderr)
+        return 2
+    try:
         store = open_default(
             config.data_dir(),
             retention_days=config.storage.retention_days,
             key_store=config.storage.key_store,
         )
     except KioskError as exc:
+        client.close()
         print(exc.translated(), file=sys.stderr)
         return 2
-    client = PortalClient(config.portal.url, timeout=config.portal.timeout_s)
     pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
     worker = SyncWorker(
         store,

@@ -346,7 +346,7 @@ def run_fleet(
     else:
         password = getpass.getpass(tr("portal_server.password_prompt", username=args.username))
     try:
-        with PortalClient(url, timeout=config.portal.timeout_s) as client:
+        with PortalClient.for_config(config, url) as client:
             session = client.sign_in(args.username, password, args.totp)
             if args.revoke is not None:
                 client.revoke_kiosk(session.access_token, args.revoke)

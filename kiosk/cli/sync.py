@@ -54,9 +54,8 @@ def run_once(args: argparse.Namespace) -> int:
     """``kiosk sync once``."""
     config = load_config()
     url = args.portal_url or config.portal.url
-    timeout = config.portal.timeout_s
     try:
-        with open_store(args) as store, PortalClient(url, timeout=timeout) as client:
+        with open_store(args) as store, PortalClient.for_config(config, url) as client:
             pool = CodePool(store, client, store.device_token, size=config.portal.code_pool_size)
             worker = SyncWorker(
                 store,
@@ -73,6 +72,9 @@ def run_once(args: argparse.Namespace) -> int:
     except StorageFailure as error:
         print(error.translated(), file=sys.stderr)
         return EXIT_STORAGE
+    except KioskError as error:  # a configuration the client refuses (URL, CA file)
+        print(error.translated(), file=sys.stderr)
+        return 2
     data = report.to_json() | {
         "purged": purged,
         "pending": counts.pending,
@@ -109,7 +111,7 @@ def run_enroll(args: argparse.Namespace) -> int:
     else:
         password = getpass.getpass(tr("sync.cli.password_prompt"))
     try:
-        with PortalClient(url, timeout=config.portal.timeout_s) as client:
+        with PortalClient.for_config(config, url) as client:
             session = client.sign_in(args.username, password)
             credential = client.enroll_kiosk(
                 session.access_token, args.name or config.desk.kiosk_name

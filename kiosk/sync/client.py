@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from kiosk import __version__
+from kiosk.config import Config
 from kiosk.errors import InputError
 from kiosk.model import DeviceCredential, Enrollment, Registration, RegistrationStatus
 from kiosk.sync.api import (
@@ -87,6 +88,24 @@ def check_portal_url(url: str) -> None:
     if parts.scheme == "http":
         raise InputError("portal.error.plain_http", url=url)
     raise InputError("portal.error.url", url=url)
+
+
+def portal_verify(config: Config) -> ssl.SSLContext | bool:
+    """How the kiosk verifies the portal's HTTPS certificate (``portal.ca_file``).
+
+    With a CA file, only certificates chaining to its CAs are accepted (an organisation
+    running the portal under its own CA); without one, httpx's default, the public CAs of
+    the certifi bundle. Raises :class:`~kiosk.errors.InputError` ``portal.error.ca_file``
+    when the file cannot be read as PEM certificates: a desk must not fall back to a
+    weaker check than the one its configuration asks for.
+    """
+    ca_file = config.portal.ca_file
+    if not ca_file:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError, ValueError):
+        raise InputError("portal.error.ca_file", path=ca_file) from None
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -222,6 +241,16 @@ class PortalClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+    @classmethod
+    def for_config(cls, config: Config, url: str | None = None) -> PortalClient:
+        """A client for ``url`` (default ``portal.url``) with the configured timeout and
+        certificate check (:func:`portal_verify`)."""
+        return cls(
+            url or config.portal.url,
+            timeout=config.portal.timeout_s,
+            verify=portal_verify(config),
+        )
 
     def __enter__(self) -> PortalClient:
         return self
