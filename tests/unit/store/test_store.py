@@ -16,12 +16,7 @@ from kiosk.model import DeviceCredential, Enrollment
 from kiosk.store import FileKeyProvider, OutboxState, QueueCounts, Store
 from kiosk.store.audit import AuditEvent
 from kiosk.store.migrations import SCHEMA_VERSION
-from tests.unit.store.factories import T0, FakeClock, make_registration
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
+from tests.unit.store.factories import T0, make_registration
 
 
 @pytest.fixture

@@ -28,22 +28,14 @@ from kiosk.sync.worker import (
     RegistrationFailed,
     SyncWorker,
 )
-from tests.unit.store.factories import FakeClock, make_registration
+from tests.unit.store.conftest import TOKEN
+from tests.unit.store.factories import make_registration
 from tests.unit.store.fake_portal import FakePortal
 
-TOKEN = "device-token"
-
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    with Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "k"), clock=clock) as s:
-        s.set_device_credential(DeviceCredential("kiosk-1", TOKEN))
-        yield s
+def store(enrolled_store):
+    return enrolled_store
 
 
 @pytest.fixture

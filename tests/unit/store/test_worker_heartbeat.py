@@ -8,26 +8,15 @@ from datetime import timedelta
 import pytest
 
 from kiosk import __version__
-from kiosk.model import DeviceCredential
-from kiosk.store import FileKeyProvider, Store
 from kiosk.sync.api import PortalUnreachable
 from kiosk.sync.worker import SyncWorker
-from tests.unit.store.factories import FakeClock, make_registration
+from tests.unit.store.factories import make_registration
 from tests.unit.store.fake_portal import FakePortal
 
-TOKEN = "device-token"
-
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    with Store.open(tmp_path / "kiosk.sqlite3", FileKeyProvider(tmp_path / "k"), clock=clock) as s:
-        s.set_device_credential(DeviceCredential("kiosk-1", TOKEN))
-        yield s
+def store(enrolled_store):
+    return enrolled_store
 
 
 def test_heartbeat_reports_counts_and_ages_only(store, clock):
