@@ -144,7 +144,9 @@ def request_schemas(document: Mapping[str, Any]) -> dict[tuple[str, str], dict[s
     return found
 
 
-def compile_validator(document: Mapping[str, Any], schema: Mapping[str, Any]) -> Draft202012Validator:
+def compile_validator(
+    document: Mapping[str, Any], schema: Mapping[str, Any]
+) -> Draft202012Validator:
     """A validator for ``schema`` with the document's ``#/components`` refs resolvable."""
     root = {**schema, "components": document["components"]}
     return Draft202012Validator(root, format_checker=FORMATS)
