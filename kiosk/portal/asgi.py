@@ -256,7 +256,7 @@ class PortalProtocol(HttpToolsProtocol):
         if isinstance(err, httptools.HttpParserInvalidMethodError) and _TOKEN.match(data):
             # A well-formed method the portal does not know: the client's error, no 5xx.
             return 405, "method_not_allowed", "method not allowed"
-        if "version" in str(err).lower():
+        if str(err) == "Invalid HTTP version":
             return 505, "bad_request", "http version not supported"
         return 400, "bad_request", "bad request"
 
