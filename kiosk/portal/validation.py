@@ -73,7 +73,6 @@ def _control(value: str) -> bool:
     )
 
 
-@FORMATS.checks("date")
 def _is_date(value: object) -> bool:
     if not isinstance(value, str) or not _DATE.match(value):
         return True  # the schema's pattern says what is wrong with the shape
@@ -84,7 +83,6 @@ def _is_date(value: object) -> bool:
     return True
 
 
-@FORMATS.checks("date-time")
 def _is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -97,20 +95,24 @@ def _is_datetime(value: object) -> bool:
     return True
 
 
-@FORMATS.checks("label")
 def _is_label(value: object) -> bool:
     return not isinstance(value, str) or (bool(value.strip()) and not _control(value))
 
 
-@FORMATS.checks("wid-name")
 def _is_name(value: object) -> bool:
     return not isinstance(value, str) or name_problem(value) is None
 
 
-@FORMATS.checks("wid-given-names")
 def _is_given_names(value: object) -> bool:
     # Some people have no given names; the WID then shows none.
     return not isinstance(value, str) or value == "" or name_problem(value) is None
+
+
+FORMATS.checks("date")(_is_date)
+FORMATS.checks("date-time")(_is_datetime)
+FORMATS.checks("label")(_is_label)
+FORMATS.checks("wid-name")(_is_name)
+FORMATS.checks("wid-given-names")(_is_given_names)
 
 
 def _format_problem(fmt: str, value: Any) -> str:
