@@ -1,7 +1,9 @@
 """``kiosk portal``: run the reference portal and manage its accounts.
 
 ``serve [--host 127.0.0.1] [--port 8443] [--db PATH] [--demo] [--code-ttl MIN]
-[--pool-ttl DAYS] [--cert PEM --key PEM] [--workers N]`` serves portal contract v1
+[--pool-ttl DAYS] [--cert PEM --key PEM] [--workers N] [--threads N] [--backlog N]``
+serves portal contract v1 on uvicorn (``--workers`` processes, each with its own store on
+the ``--db`` file; an in-memory database takes one worker only)
 (``/v1/openapi.json`` is the contract) until Ctrl-C or SIGTERM. With ``--cert``/``--key``
 it serves HTTPS; without them only on a loopback address (plain HTTP never leaves the
 machine), and a non-loopback ``--host`` is refused. ``--demo`` seeds the demo beheerder
@@ -77,7 +79,13 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--key", type=Path, default=None, help="TLS private key (PEM; default: in --cert)"
     )
-    serve.add_argument("--workers", type=int, default=32, help="worker threads serving connections")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (uvicorn; >1 needs --db FILE)"
+    )
+    serve.add_argument(
+        "--threads", type=int, default=32, help="threads per worker for database calls"
+    )
+    serve.add_argument("--backlog", type=int, default=1024, help="listen(2) backlog")
     serve.set_defaults(handler=run_serve)
 
     add = actions.add_parser("add-beheerder", help="add a beheerder account")
@@ -129,6 +137,51 @@ def _db_path(value: Path | None) -> Path:
     return path
 
 
+def _serve_workers(args: argparse.Namespace, db: Path, workers: int, out: TextIO) -> int:
+    """Serve with several worker processes (uvicorn's supervisor) until SIGINT/SIGTERM.
+
+    The parent migrates the database (and seeds the demo) once, binds the socket and
+    hands it to the workers; each worker opens its own store on the file (SQLite's
+    ``BEGIN IMMEDIATE`` transactions serialise the writers across processes).
+    """
+    from kiosk.log import configure_logging
+    from kiosk.portal.asgi import WorkerSettings, bind_socket, serve_workers
+    from kiosk.portal.server import PortalServer
+
+    configure_logging()
+    setup = PortalServer(db)  # migrates; never started
+    try:
+        if args.demo:
+            setup.seed_demo()
+        empty = setup.store.beheerder_count() == 0
+    finally:
+        setup.stop()
+    try:
+        sock = bind_socket(args.host, args.port, args.backlog)
+    except OSError as err:
+        out.write(
+            tr("portal_server.error.bind", host=args.host, port=args.port, reason=err.strerror)
+            + "\n"
+        )
+        return 2
+    scheme = "https" if args.cert is not None else "http"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    out.write(
+        tr("portal_server.listening", url=f"{scheme}://{host}:{sock.getsockname()[1]}", db=db)
+        + "\n"
+    )
+    if empty:
+        out.write(tr("portal_server.no_accounts", db=db) + "\n")
+    out.write(tr("portal_server.stop_hint") + "\n")
+    out.flush()
+    settings = WorkerSettings(str(db), args.code_ttl, args.pool_ttl, max(1, args.threads))
+    try:
+        serve_workers(settings, sock, workers=workers, cert=args.cert, key=args.key)
+    finally:
+        sock.close()
+    return 0
+
+
 def run_serve(
     args: argparse.Namespace,
     stdout: TextIO | None = None,
@@ -137,13 +190,13 @@ def run_serve(
 ) -> int:
     """Serve until ``stop`` is set (SIGINT/SIGTERM set it when run from the main thread)."""
     from kiosk.log import configure_logging
-    from kiosk.portal.server import (
+    from kiosk.portal.app import (
         DEMO_ORGANISATIONS,
         DEMO_PASSWORD,
         DEMO_USERNAME,
-        PortalServer,
-        server_tls_context,
     )
+    from kiosk.portal.asgi import server_tls_context
+    from kiosk.portal.server import PortalServer
     from kiosk.sync.client import is_loopback_host
 
     out = stdout or sys.stdout
@@ -162,7 +215,13 @@ def run_serve(
     elif not is_loopback_host(args.host):
         out.write(tr("portal_server.error.plain_http", host=args.host) + "\n")
         return 2
+    workers = max(1, getattr(args, "workers", 1))
+    if workers > 1 and str(args.db) == ":memory:":
+        out.write(tr("portal_server.error.memory_workers", workers=workers) + "\n")
+        return 2
     db = _db_path(args.db)
+    if workers > 1:
+        return _serve_workers(args, db, workers, out)
     handler = configure_logging()
     portal = PortalServer(
         db,
@@ -171,7 +230,8 @@ def run_serve(
         code_ttl=timedelta(minutes=args.code_ttl),
         pool_ttl=timedelta(days=args.pool_ttl),
         tls=tls,
-        workers=max(1, getattr(args, "workers", 32)),
+        workers=max(1, getattr(args, "threads", 32)),
+        backlog=getattr(args, "backlog", 1024),
     )
     try:
         portal.start()

@@ -90,3 +90,24 @@ def test_sample_is_valid_for_schema_and_server():
 def test_schema_and_server_both_reject(label: str, data: dict[str, Any]):
     assert list(schema_validator("Registration").iter_errors(data)), label
     assert validate_registration(data, date(2026, 11, 28)), label
+
+
+def test_every_request_body_schema_of_the_document_is_the_validator():
+    from kiosk.portal.app import ROUTES as APP_ROUTES
+    from kiosk.portal.validation import DOCUMENT, VALIDATORS, problems_of, request_validators
+
+    with_body = {(r.method, r.template) for r in APP_ROUTES if r.body}
+    assert set(VALIDATORS) == with_body
+    for (method, template), validator in VALIDATORS.items():
+        documented = DOC["paths"][template][method.lower()]["requestBody"]
+        schema = documented["content"]["application/json"]["schema"]
+        assert validator.schema["$ref"] == schema["$ref"]
+        assert validator.schema["components"] is DOCUMENT["components"]
+    # Change the document: the validators built from it change with it.
+    edited = copy.deepcopy(DOCUMENT)
+    edited["components"]["schemas"]["CodesRequest"]["properties"]["count"]["maximum"] = 5
+    codes = ("POST", "/v1/enrollment-codes")
+    assert problems_of(VALIDATORS[codes], {"count": 7}) == []
+    assert [p.path for p in problems_of(request_validators(edited)[codes], {"count": 7})] == [
+        "count"
+    ]
