@@ -53,9 +53,10 @@ PIDS+=($!)
 # cage refuses to run as root, like the unit (User=kiosk): here the user is nobody.
 RUN_AS=${KIOSK_SESSION_UID:-65534}
 # Measured here (cage 0.1.4, wlroots 0.15, headless + pixman): with the desk fullscreen
-# (desk.fullscreen, the default) grim reads back an all-black frame, while the same desk
-# as a normal window is captured fine; a fullscreen surface of the output's size is
-# presumably scanned out directly and screencopy does not see it. So the proof runs the
+# (desk.fullscreen, the default) grim reads back a black frame with only the client's last
+# damaged rectangle (the text cursor) in it, while the same desk as a normal window is
+# captured fine: cage 0.1.4 scans a view of exactly the output's size out directly
+# (scan_out_primary_view) instead of compositing it (docs/packaging.md). So the proof runs the
 # desk windowed by default (cage still gives it the whole output);
 # KIOSK_SESSION_FULLSCREEN=true tries the fullscreen path. Check it on desk hardware.
 FULLSCREEN=${KIOSK_SESSION_FULLSCREEN:-false}
