@@ -20,7 +20,7 @@ PORT=${KIOSK_SESSION_PORT:-18444}
 log() { printf '\033[1m[session]\033[0m %s\n' "$*" >&2; }
 fail() { printf '\033[1;31m[session] FAIL:\033[0m %s\n' "$*" >&2; exit 1; }
 # The session's packages: the compositor, the screenshot tool, and what the .deb depends on.
-mapfile -t want < <(printf '%s\n' cage xwayland grim; grep -v '^\s*#' packaging/debian/runtime-depends | sed '/^\s*$/d')
+mapfile -t want < <(printf '%s\n' cage xwayland grim gcc libc6-dev; grep -v '^\s*#' packaging/debian/runtime-depends | sed '/^\s*$/d')
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
