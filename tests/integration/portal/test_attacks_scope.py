@@ -21,7 +21,7 @@ from kiosk.portal import PortalServer
 
 from .conftest import START, Clock, bearer, body, device_key, new_id
 
-pytestmark = pytest.mark.usefixtures("accounts")
+pytestmark = [pytest.mark.usefixtures("accounts"), pytest.mark.backends]  # both backends
 
 
 @pytest.fixture
