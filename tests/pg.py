@@ -85,7 +85,9 @@ class Cluster:
 
     def start(self) -> None:
         """initdb (trust on the socket only) and start the server; waits until it is up."""
-        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
+        # UTF-8 whatever the machine's locale (a C locale would give SQL_ASCII).
+        initdb = ["-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync"]
+        self._run("initdb", *initdb, "-E", "UTF8", "--locale=C.UTF-8")
         options = (
             f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
