@@ -64,6 +64,19 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+def redacted(target: str) -> str:
+    """``target`` fit for a log line or a message: a URL's password replaced by ``***``."""
+    if not is_postgres_url(target):
+        return target
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(target)
+    if parts.password is None:
+        return target
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class Cursor(Protocol):
     """What a statement returns (the DB-API subset the portal uses)."""
 
