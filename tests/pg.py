@@ -83,15 +83,17 @@ class Cluster:
             command, check=True, capture_output=True, text=True, cwd=self.base, timeout=120
         )
 
-    def start(self) -> None:
-        """initdb (trust on the socket only) and start the server; waits until it is up."""
+    def start(self, *, durable: bool = False) -> None:
+        """initdb (trust on the socket only) and start the server; waits until it is up.
+
+        Tests run with fsync off (the cluster is thrown away); ``durable`` keeps PostgreSQL's
+        defaults, for a benchmark that compares with SQLite's synced commits."""
         # UTF-8 whatever the machine's locale (a C locale would give SQL_ASCII).
         initdb = ["-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync"]
         self._run("initdb", *initdb, "-E", "UTF8", "--locale=C.UTF-8")
-        options = (
-            f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
+        options = f"-k {self.socket_dir} -c listen_addresses='' -c max_connections=300"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = str(self.base / "log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
 

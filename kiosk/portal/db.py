@@ -43,11 +43,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from kiosk.sqlitemigrate import SchemaTooNew, migrate, statements
 
 T = TypeVar("T")
+
+Mode = Literal["serial", "locked", "read"]
+"""How :meth:`PortalDb.run` isolates a transaction (PostgreSQL; SQLite runs every write
+serially anyway):
+
+* ``"serial"`` (the default): ``SERIALIZABLE``, retried on conflict. For any body.
+* ``"locked"``: ``READ COMMITTED`` for a hot path whose body takes what it needs itself:
+  :meth:`Conn.lock` on the thing it decides about *before* reading it, and writes guarded
+  by their own condition and checked by row count (``UPDATE ... WHERE state = 'active'``)
+  or by a constraint (``ON CONFLICT``). Each statement then sees the latest committed
+  state; no snapshot is held that a parallel transaction could invalidate, so nothing is
+  retried.
+* ``"read"``: ``REPEATABLE READ`` for a body that writes nothing: one snapshot, no retry.
+"""
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another process's write transaction to end."""
@@ -121,6 +135,14 @@ class Conn:
             return None
         return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
+    def lock(self, key: str) -> None:
+        """Hold a lock on ``key`` until this transaction ends (a ``"locked"`` body's way of
+        deciding about one thing at a time). PostgreSQL: a transaction-level advisory lock
+        on the key's 64-bit hash; SQLite: nothing to do, ``BEGIN IMMEDIATE`` already holds
+        the write lock of the whole file."""
+        if self.dialect == "postgresql":
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [key])
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row (None when there is no row)."""
         row = self.execute(sql, params).fetchone()
@@ -148,11 +170,13 @@ class PortalDb(Protocol):
     dialect: str
     """``"sqlite"`` or ``"postgresql"``."""
 
-    def run(self, body: Callable[[Conn], T], *, write: bool = True) -> T:
+    def run(self, body: Callable[[Conn], T], *, mode: Mode = "serial") -> T:
         """Run ``body`` as one transaction and return its result; an exception rolls back.
 
-        ``write=False`` for a body that only reads. On PostgreSQL a write body may run more
-        than once (a serialization retry), so it must not act outside the database."""
+        ``mode`` (:data:`Mode`): ``"read"`` for a body that only reads, ``"locked"`` for a
+        body that locks and guards its own writes. On PostgreSQL a ``"serial"`` body may
+        run more than once (a serialization retry), so it must not act outside the
+        database."""
         ...
 
     def migrate(self, steps: Sequence[MigrationStep]) -> int:
@@ -191,10 +215,10 @@ class SqliteDb:
         """The raw connection (for the SQLite-only tools and tests)."""
         return self._conn
 
-    def run(self, body: Callable[[Conn], T], *, write: bool = True) -> T:
-        """``BEGIN IMMEDIATE`` (or a deferred read) around ``body``."""
+    def run(self, body: Callable[[Conn], T], *, mode: Mode = "serial") -> T:
+        """``BEGIN IMMEDIATE`` (or a deferred read) around ``body``: every write is serial."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self._conn.execute("BEGIN" if mode == "read" else "BEGIN IMMEDIATE")
             try:
                 result = body(Conn(self._conn, self.dialect))
             except BaseException:
@@ -243,10 +267,15 @@ class PostgresDb:
             raw.isolation_level = level
             yield raw
 
-    def run(self, body: Callable[[Conn], T], *, write: bool = True) -> T:
-        """``body`` in one transaction: ``SERIALIZABLE`` (retried) or ``REPEATABLE READ``."""
+    def run(self, body: Callable[[Conn], T], *, mode: Mode = "serial") -> T:
+        """``body`` in one transaction at the level of ``mode`` (:data:`Mode`); a
+        serialization failure or deadlock runs it again."""
         levels = self._psycopg.IsolationLevel
-        level = levels.SERIALIZABLE if write else levels.REPEATABLE_READ
+        level = {
+            "serial": levels.SERIALIZABLE,
+            "locked": levels.READ_COMMITTED,
+            "read": levels.REPEATABLE_READ,
+        }[mode]
         for attempt in range(PG_RETRIES):
             try:
                 with self._connection(level) as raw:

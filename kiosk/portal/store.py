@@ -311,7 +311,7 @@ class PortalStore:
             self.db.migrate(MIGRATIONS)
             mac_key = self.db.run(
                 lambda c: c.scalar("SELECT value FROM meta WHERE key = ?", ["mac_key"]),
-                write=False,
+                mode="read",
             )
         except BaseException:
             self.db.close()
@@ -326,8 +326,13 @@ class PortalStore:
     def _write(self, body: Callable[[Conn], T]) -> T:
         return self.db.run(body)
 
+    def _locked(self, body: Callable[[Conn], T]) -> T:
+        # The hot paths of a fleet (PUT, app enroll, heartbeat): READ COMMITTED on
+        # PostgreSQL, the body locks and guards its own writes (kiosk.portal.db.Mode).
+        return self.db.run(body, mode="locked")
+
     def _read(self, body: Callable[[Conn], T]) -> T:
-        return self.db.run(body, write=False)
+        return self.db.run(body, mode="read")
 
     def close(self) -> None:
         """Close the database connection(s)."""
@@ -552,7 +557,8 @@ class PortalStore:
         problems = fleet.heartbeat_problems(body)
         if problems:
             raise invalid(problems)
-        self._write(lambda c: fleet.record_heartbeat(c, kiosk_id, body, self.clock()))
+        # One upsert of the kiosk's own row: atomic at READ COMMITTED, the last one wins.
+        self._locked(lambda c: fleet.record_heartbeat(c, kiosk_id, body, self.clock()))
 
     def fleet(self, principal: Principal) -> list[dict[str, Any]]:
         """The kiosks of the beheerder's organisations with their latest heartbeats
@@ -649,9 +655,13 @@ class PortalStore:
         mac = self._body_mac(body)
 
         def tx(c: Conn) -> tuple[bool, dict[str, Any]]:
-            # Serial per database (BEGIN IMMEDIATE / SERIALIZABLE): of parallel identical
-            # PUTs one inserts (201) and the others find its row (200); the primary key
-            # backs this up.
+            # "locked" (READ COMMITTED on PostgreSQL, serial on SQLite): the lock on the id
+            # comes first, so of parallel PUTs of one id one inserts (201) and each of the
+            # others, waiting here until it commits, then finds its row (200 or 409); the
+            # primary key backs this up. A pool code is bound by a conditional UPDATE whose
+            # row count says whether this PUT won it (_bind_pool_code). What the checks read
+            # (organisations, grants) is the latest committed state, as the principal was.
+            c.lock("registration:" + registration_id)
             existing = c.one("SELECT * FROM registrations WHERE id = ?", [registration_id])
             if existing is not None:
                 if existing["body_mac"] != mac or not self._may_access(principal, existing):
@@ -693,7 +703,7 @@ class PortalStore:
             )
             return True, self._state(c, row)
 
-        return self._write(tx)
+        return self._locked(tx)
 
     def _check_semantics(self, c: Conn, principal: Principal, body: dict[str, Any]) -> None:
         """What validation needs the database for; raises a 422."""
@@ -805,6 +815,8 @@ class PortalStore:
         now = self.clock()
 
         def body(c: Conn) -> str:
+            # "locked": the conditional UPDATE below decides which redemption wins; a
+            # parallel one waits for its row lock, then finds the state changed (410).
             row = c.one("SELECT * FROM enrollments WHERE code = ?", [code])
             if row is None:
                 raise ApiFailure(404, "unknown_code", "unknown enrollment code")
@@ -830,13 +842,14 @@ class PortalStore:
                 [iso(now), hashlib.sha256(key_der).hexdigest(), code],
             )
             if cursor.rowcount != 1:
-                raise ApiFailure(410, "gone", "enrollment code is used")
+                # A parallel redemption (or renewal, cancellation) changed it first.
+                raise ApiFailure(410, "gone", "enrollment code is no longer active")
             c.execute(
                 "UPDATE registrations SET enrolled_at = ? WHERE id = ?", [iso(now), reg["id"]]
             )
             return str(reg["display_name"])
 
-        return self._write(body)
+        return self._locked(body)
 
 
 def _open(target: str | Path | None) -> PortalDb:
