@@ -16,16 +16,19 @@ Why each backend is correct when several worker processes share it (docs/portal-
   the lock taken waits up to :data:`SQLITE_BUSY_TIMEOUT_S` (SQLite's busy handler); WAL lets
   readers go on meanwhile. One process keeps one connection (a connection cannot hold two
   transactions at once), so its threads take turns on it.
-* **PostgreSQL**: every write transaction runs at ``SERIALIZABLE`` and is retried from the
-  start when PostgreSQL reports a serialization failure or a deadlock (SQLSTATE 40001,
-  40P01). Serializable snapshot isolation guarantees the outcome of some one-at-a-time
-  order: exactly the guarantee ``BEGIN IMMEDIATE`` gives on SQLite, so the store's rules
-  (one 201 among parallel identical PUTs, a code redeemed once, an attempt counted before
-  the password check) hold unchanged without a per-method locking analysis, and a new
-  method cannot forget a ``FOR UPDATE``. A transaction body must therefore be safe to run
-  again (it is a function of the connection; random tokens are simply drawn anew). Reads
-  that write nothing run at ``REPEATABLE READ`` (one snapshot, never a retry). The unique
-  and primary-key constraints stay the last word on both backends.
+* **PostgreSQL**: a write transaction runs at ``SERIALIZABLE`` (:data:`Mode` ``"serial"``,
+  the default) and is retried from the start when PostgreSQL reports a serialization
+  failure or a deadlock (SQLSTATE 40001, 40P01). Serializable snapshot isolation
+  guarantees the outcome of some one-at-a-time order: exactly what ``BEGIN IMMEDIATE``
+  gives on SQLite, so the store's rules (an attempt counted before the password check, a
+  TOTP step used once, revocation) hold unchanged without a per-method locking analysis,
+  and a new method cannot forget a ``FOR UPDATE``. Such a body must be safe to run again
+  (it is a function of the connection; random tokens are simply drawn anew). The hot paths
+  of a fleet (PUT, app enroll, heartbeat) run at ``READ COMMITTED`` instead (``"locked"``):
+  they lock what they decide about and guard their writes by condition and row count, so
+  they never conflict with unrelated transactions. Reads that write nothing run at
+  ``REPEATABLE READ`` (one snapshot, never a retry). The unique and primary-key
+  constraints stay the last word on both backends.
 
 Migrations (:meth:`PortalDb.migrate`): on SQLite ``PRAGMA user_version`` through
 :mod:`kiosk.sqlitemigrate`; on PostgreSQL a ``schema_version`` table, each step in its own

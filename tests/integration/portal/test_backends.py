@@ -3,7 +3,7 @@
 Threads through HTTP (one server process), and several *processes* on one SQLite file or
 one PostgreSQL database (how the ASGI portal runs its workers): parallel redemption of one
 enrollment code, parallel binding of one pool code, parallel identical and conflicting
-PUTs of one registration id. Then the migrations: several processes starting at once on
+PUTs of one registration id. Then the migrations: several workers starting at once on
 an empty PostgreSQL database migrate it once, and a SQLite portal database made by the
 previous code (schema 4, tests/data/portal/) opens and works with this one.
 """
@@ -103,14 +103,24 @@ def shared_target(portal_db: str | None, tmp_path: Path) -> str:
     return portal_db if portal_db is not None else str(tmp_path / "portal.sqlite3")
 
 
-def _race(target: str, token: str, jobs: list[tuple[str, str]]) -> list[str]:
-    context = multiprocessing.get_context("spawn")  # no forked copy of pytest's threads
-    with context.Manager() as manager:
-        start = manager.Event()
-        with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
-            futures = [pool.submit(_worker, target, token, job, arg, start) for job, arg in jobs]
-            threading.Timer(1.5, start.set).start()  # all workers open, then all go at once
-            return sorted(f.result(timeout=120) for f in futures)
+class Workers:
+    """A few spawned worker processes (no forked copy of pytest's threads) that start each
+    batch of jobs at the same moment."""
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._manager = context.Manager()
+        self._pool = ProcessPoolExecutor(count, mp_context=context)
+
+    def race(self, target: str, token: str, jobs: list[tuple[str, str]]) -> list[str]:
+        start = self._manager.Event()
+        futures = [self._pool.submit(_worker, target, token, job, arg, start) for job, arg in jobs]
+        threading.Timer(1.0, start.set).start()  # all open their store, then all go at once
+        return sorted(f.result(timeout=120) for f in futures)
+
+    def close(self) -> None:
+        self._pool.shutdown()
+        self._manager.shutdown()
 
 
 @pytest.mark.backends
@@ -133,38 +143,50 @@ def test_worker_processes_on_one_database_keep_puts_idempotent_and_codes_single_
     other = json.dumps({**body(registration(check_grant=enrolled.check_grant)), "_id": reg_id})
     other_body = json.loads(other)
     other_body["employee"]["surname"] = "Andersson"
-    statuses = _race(shared_target, token, [("put", same)] * 3 + [("put", json.dumps(other_body))])
+    workers = Workers(4)
+    try:
+        jobs = [("put", same)] * 3 + [("put", json.dumps(other_body))]
+        statuses = workers.race(shared_target, token, jobs)
+        enroll_jobs = [("enroll", _one_more_code(shared_target, token, enrolled.check_grant))] * 4
+        redeemed = workers.race(shared_target, token, enroll_jobs)
+    finally:
+        workers.close()
     assert statuses.count("201") == 1
     assert statuses.count("200") + statuses.count("409") == 3
     # The conflicting body is refused whether it came first (then the others 409) or not.
     assert statuses.count("409") in (1, 3)
 
-    store = PortalStore(shared_target, clock=_clock)
-    device = store.principal(token)
-    assert device is not None
-    _, state = store.put_registration(
-        device, new_id(), body(registration(check_grant=enrolled.check_grant))
-    )
-    store.close()
-    payload = state["enrollment"]["qr_payload"]
-    assert sorted(_race(shared_target, token, [("enroll", payload)] * 4)) == ["410"] * 3 + ["ok"]
+    assert redeemed == ["410"] * 3 + ["ok"]
+
+
+def _one_more_code(target: str, token: str, grant: str | None) -> str:
+    """A new registration's QR payload (for the redemption race)."""
+    store = PortalStore(target, clock=_clock)
+    try:
+        device = store.principal(token)
+        assert device is not None
+        _, state = store.put_registration(device, new_id(), body(registration(check_grant=grant)))
+        return str(state["enrollment"]["qr_payload"])
+    finally:
+        store.close()
 
 
 # -- migrations ----------------------------------------------------------------------------
 
 
-def _open_and_close(url: str) -> int:
-    PortalStore(url).close()
-    return 0
-
-
-def test_processes_starting_at_once_migrate_an_empty_postgresql_database_once(
+def test_workers_starting_at_once_migrate_an_empty_postgresql_database_once(
     pg_empty_url: str,
 ) -> None:
+    # Threads, each with its own connection pool: to PostgreSQL as separate as processes.
     url = pg_empty_url
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(4, mp_context=context) as pool:
-        assert list(pool.map(_open_and_close, [url] * 4)) == [0] * 4
+    barrier = threading.Barrier(4)
+
+    def start(_: int) -> None:
+        barrier.wait()
+        PortalStore(url).close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(start, range(4)))
     db = PostgresDb(url)
     try:
         assert db.run(lambda c: c.scalar("SELECT version FROM schema_version")) == SCHEMA_VERSION
