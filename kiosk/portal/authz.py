@@ -199,14 +199,21 @@ def issue_check_grant(
     """A check grant for ``beheerder_id`` on ``kiosk_id``: (grant, expires_at)."""
     grant = secrets.token_urlsafe(32)
     expires = now + CHECK_GRANT_TTL
-    # Expired grants are no longer needed by anything: keep the table small.
-    db.execute("DELETE FROM check_grants WHERE expires_at <= ?", [_iso(now)])
     db.execute(
         "INSERT INTO check_grants (grant_hash, beheerder_id, kiosk_id, issued_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?)",
         [secret_hash(grant), beheerder_id, kiosk_id, _iso(now), _iso(expires)],
     )
     return grant, expires
+
+
+def prune_check_grants(db: Conn, now: datetime) -> None:
+    """Delete expired grants: nothing needs them any more, keep the table small.
+
+    The store runs this in a transaction of its own before it issues a grant: a scan of the
+    whole table inside the (serializable) issuing transaction made every two enrolments
+    or sign-ins at once conflict (1,787 retries for 200 kiosks enrolled 64 at a time)."""
+    db.execute("DELETE FROM check_grants WHERE expires_at <= ?", [_iso(now)])
 
 
 def checker_problems(

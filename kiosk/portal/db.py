@@ -38,10 +38,12 @@ migrate once. A step is portable SQL text or a :class:`Migration` with one form 
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -51,6 +53,8 @@ from typing import Any, Literal, Protocol, TypeVar
 from kiosk.sqlitemigrate import SchemaTooNew, migrate, statements
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["serial", "locked", "read"]
 """How :meth:`PortalDb.run` isolates a transaction (PostgreSQL; SQLite runs every write
@@ -258,6 +262,8 @@ class PostgresDb:
             psycopg.errors.SerializationFailure,
             psycopg.errors.DeadlockDetected,
         )
+        self.retries: Counter[str] = Counter()
+        """Serialization retries so far, by transaction body (diagnostics, benchmarks)."""
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=1, max_size=max_size, timeout=timeout_s, open=False
         )
@@ -283,7 +289,10 @@ class PostgresDb:
             try:
                 with self._connection(level) as raw:
                     return body(Conn(raw, self.dialect))
-            except self._retryable:
+            except self._retryable as err:
+                name = getattr(body, "__qualname__", "?")
+                self.retries[name] += 1
+                log.debug("retrying %s after %s", name, type(err).__name__)
                 if attempt == PG_RETRIES - 1:
                     raise
                 # Jittered backoff: the transactions that collided should not collide again.

@@ -479,6 +479,7 @@ class PortalStore:
         beheerder's check grant on the new kiosk (:mod:`kiosk.portal.authz`)."""
         kiosk_id = f"kiosk-{uuid.uuid4()}"
         now = self.clock()
+        self._prune_check_grants()
 
         def body(c: Conn) -> KioskEnrolled:
             try:
@@ -571,6 +572,7 @@ class PortalStore:
         """At sign-in naming a kiosk: a check grant for the beheerder on that kiosk, or
         (None, None) when the kiosk is unknown, revoked or shares no organisation with the
         beheerder (the sign-in itself still succeeds)."""
+        self._prune_check_grants()
 
         def body(c: Conn) -> tuple[str | None, datetime | None]:
             if not authz.kiosk_active(c, kiosk_id):
@@ -581,6 +583,10 @@ class PortalStore:
             return authz.issue_check_grant(c, beheerder_id, kiosk_id, self.clock())
 
         return self._write(body)
+
+    def _prune_check_grants(self) -> None:
+        # Its own "locked" transaction: a cleanup, not a rule (authz.prune_check_grants).
+        self._locked(lambda c: authz.prune_check_grants(c, self.clock()))
 
     # -- registrations ------------------------------------------------------------------
 
