@@ -10,8 +10,9 @@ import keyring.backend
 import pytest
 
 #: The reference portal, its client and a kiosk store, shared by tests/ui and tests/unit/flow
-#: (a closer conftest or module that defines its own fixture of the same name wins).
-pytest_plugins = ("tests.desk_fixtures",)
+#: (a closer conftest or module that defines its own fixture of the same name wins); a
+#: throwaway PostgreSQL cluster for the portal's second backend (tests/pg.py).
+pytest_plugins = ("tests.desk_fixtures", "tests.pg")
 
 # UI tests run offscreen without Xvfb (DESIGN.md section 10); set before Qt is imported.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,12 +1,13 @@
 """``kiosk fleet-sim``: simulate a fleet of kiosks against a portal on this machine.
 
-``--kiosks N --registrations M [--portal URL --portal-db PATH] [--faults RATE] [--json]``
+``--kiosks N --registrations M [--portal URL --portal-db PATH|PG_URL] [--faults RATE] [--json]``
 
 N simulated kiosks (each its own store file, device credential and sync worker;
 :mod:`kiosk.fleet.sim`) commit and deliver M registrations each. Without ``--portal`` the
 reference portal runs in this process on a loopback port with a fresh SQLite database;
 with ``--portal`` (a loopback URL, seeded with the demo beheerder or ``--username``) the
-portal's SQLite database ``--portal-db`` is read for the exactly-once check. ``--faults
+portal's database ``--portal-db`` (a SQLite file or a ``postgresql://`` URL) is read for the
+exactly-once check. ``--faults
 0.1`` sends the sync traffic through a proxy that breaks 10 % of the requests (drops,
 resets, delays, 5xx; :mod:`kiosk.fleet.faults`).
 
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.fleet.sim import SqliteRowCounter
+from kiosk.fleet.sim import RowCounter, SqliteRowCounter, row_counter
 from kiosk.i18n import tr
 from kiosk.portal.server import PortalServer
 
@@ -44,7 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--registrations", type=int, required=True, metavar="M")
     parser.add_argument("--portal", default=None, metavar="URL", help="a loopback portal URL")
     parser.add_argument(
-        "--portal-db", type=Path, default=None, help="that portal's SQLite database (the check)"
+        "--portal-db",
+        default=None,
+        help="that portal's database, a SQLite file or a postgresql:// URL (the check)",
     )
     parser.add_argument("--faults", type=float, default=0.0, metavar="RATE", help="0-1")
     parser.add_argument("--concurrency", type=int, default=64, help="kiosks active at once")
@@ -96,11 +99,12 @@ def run_fleet_sim(
         args.backoff_cap if args.backoff_cap is not None else default.cap_s,
     )
     with contextlib.ExitStack() as stack:
+        counter: RowCounter
         if args.portal is None:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fleet-portal-")))
             url, counter = stack.enter_context(local_portal(tmp))
         else:
-            url, counter = args.portal, SqliteRowCounter(args.portal_db)
+            url, counter = args.portal, row_counter(args.portal_db)
         config = FleetConfig(
             kiosks=args.kiosks,
             registrations=args.registrations,

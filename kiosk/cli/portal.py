@@ -26,7 +26,9 @@ heartbeat (version, queue depth, dead letters, ages, last sync), and revokes one
 
     kiosk portal fleet --username NAME [--portal-url URL] [--password-stdin] [--json]
     kiosk portal fleet --username NAME --revoke KIOSK_ID
-The database defaults to ``portal.db`` in the platform data directory.
+The database defaults to ``portal.db`` in the platform data directory; ``--db`` takes a
+SQLite file or a PostgreSQL URL such as ``postgresql://portal@/portal?host=/run/postgresql``
+(docs/portal-db.md).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def default_db() -> Path:
     return platformdirs.user_data_path(APP_NAME) / "portal.db"
 
 
+_DB_HELP = "SQLite database file, or a postgresql:// URL (docs/portal-db.md)"
+
+
 def register(subparsers: Any) -> None:
     """Add the ``portal`` command and its ``serve`` and ``add-beheerder`` actions."""
     parser = subparsers.add_parser(
@@ -67,7 +72,7 @@ def register(subparsers: Any) -> None:
     serve = actions.add_parser("serve", help="serve the reference portal until Ctrl-C/SIGTERM")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8443, help="port (0 picks a free one)")
-    serve.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    serve.add_argument("--db", type=_db_arg, default=None, help=_DB_HELP)
     serve.add_argument("--demo", action="store_true", help="seed the demo beheerder demo/demo")
     serve.add_argument(
         "--code-ttl", type=float, default=15, metavar="MIN", help="life of a live code (minutes)"
@@ -89,7 +94,7 @@ def register(subparsers: Any) -> None:
     serve.set_defaults(handler=run_serve)
 
     add = actions.add_parser("add-beheerder", help="add a beheerder account")
-    add.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    add.add_argument("--db", type=_db_arg, default=None, help=_DB_HELP)
     add.add_argument("--username", required=True)
     add.add_argument("--name", required=True, help="full name shown in the kiosk")
     add.add_argument(
@@ -107,7 +112,7 @@ def register(subparsers: Any) -> None:
     add.set_defaults(handler=run_add_beheerder)
 
     kiosks = actions.add_parser("list-kiosks", help="list enrolled kiosks")
-    kiosks.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    kiosks.add_argument("--db", type=_db_arg, default=None, help=_DB_HELP)
     kiosks.add_argument("--json", action="store_true", help="print JSON")
     kiosks.set_defaults(handler=run_list_kiosks)
 
@@ -115,7 +120,7 @@ def register(subparsers: Any) -> None:
         "revoke-kiosk", help="revoke a kiosk: its device tokens and check grants die"
     )
     revoke.add_argument("kiosk_id", help="the kiosk's id (see list-kiosks)")
-    revoke.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    revoke.add_argument("--db", type=_db_arg, default=None, help=_DB_HELP)
     revoke.add_argument("--json", action="store_true", help="print JSON")
     revoke.set_defaults(handler=run_revoke_kiosk)
 
@@ -131,18 +136,28 @@ def register(subparsers: Any) -> None:
     fleet.set_defaults(handler=run_fleet)
 
 
-def _db_path(value: Path | None) -> Path:
+def _db_arg(value: str) -> Path | str:
+    """``--db``: a ``postgresql://`` URL as it is, anything else a SQLite file path."""
+    from kiosk.portal.db import is_postgres_url
+
+    return value if is_postgres_url(value) else Path(value)
+
+
+def _db_path(value: Path | str | None) -> Path | str:
+    if isinstance(value, str):
+        return value  # a PostgreSQL URL (_db_arg)
     path = value or default_db()
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _serve_workers(args: argparse.Namespace, db: Path, workers: int, out: TextIO) -> int:
+def _serve_workers(args: argparse.Namespace, db: Path | str, workers: int, out: TextIO) -> int:
     """Serve with several worker processes (uvicorn's supervisor) until SIGINT/SIGTERM.
 
     The parent migrates the database (and seeds the demo) once, binds the socket and
-    hands it to the workers; each worker opens its own store on the file (SQLite's
-    ``BEGIN IMMEDIATE`` transactions serialise the writers across processes).
+    hands it to the workers; each worker opens its own store on the same database (SQLite's
+    ``BEGIN IMMEDIATE`` serialises the writers across processes; PostgreSQL isolates them
+    itself, docs/portal-db.md).
     """
     from kiosk.log import configure_logging
     from kiosk.portal.asgi import WorkerSettings, bind_socket, serve_workers
@@ -167,11 +182,15 @@ def _serve_workers(args: argparse.Namespace, db: Path, workers: int, out: TextIO
     scheme = "https" if args.cert is not None else "http"
     host = f"[{args.host}]" if ":" in args.host else args.host
     out.write(
-        tr("portal_server.listening", url=f"{scheme}://{host}:{sock.getsockname()[1]}", db=db)
+        tr(
+            "portal_server.listening",
+            url=f"{scheme}://{host}:{sock.getsockname()[1]}",
+            db=_db_label(db),
+        )
         + "\n"
     )
     if empty:
-        out.write(tr("portal_server.no_accounts", db=db) + "\n")
+        out.write(tr("portal_server.no_accounts", db=_db_label(db)) + "\n")
     out.write(tr("portal_server.stop_hint") + "\n")
     out.flush()
     settings = WorkerSettings(str(db), args.code_ttl, args.pool_ttl, max(1, args.threads))
@@ -180,6 +199,13 @@ def _serve_workers(args: argparse.Namespace, db: Path, workers: int, out: TextIO
     finally:
         sock.close()
     return 0
+
+
+def _db_label(db: Path | str) -> str:
+    """The database for a message: a URL without its password."""
+    from kiosk.portal.db import redacted
+
+    return redacted(str(db))
 
 
 def run_serve(
@@ -245,7 +271,7 @@ def run_serve(
     try:
         if args.demo:
             portal.seed_demo()
-        out.write(tr("portal_server.listening", url=portal.url, db=db) + "\n")
+        out.write(tr("portal_server.listening", url=portal.url, db=_db_label(db)) + "\n")
         if args.demo:
             names = ", ".join(f"{org_id} {name}" for org_id, name in DEMO_ORGANISATIONS)
             out.write(
@@ -258,7 +284,7 @@ def run_serve(
                 + "\n"
             )
         elif portal.store.beheerder_count() == 0:
-            out.write(tr("portal_server.no_accounts", db=db) + "\n")
+            out.write(tr("portal_server.no_accounts", db=_db_label(db)) + "\n")
         out.write(tr("portal_server.stop_hint") + "\n")
         out.flush()
         if threading.current_thread() is threading.main_thread():
@@ -377,7 +403,8 @@ def run_revoke_kiosk(args: argparse.Namespace, stdout: TextIO | None = None) -> 
         if args.json:
             out.write(json.dumps({"kiosk_id": args.kiosk_id, "revoked": False}) + "\n")
         else:
-            out.write(tr("portal_server.error.no_kiosk", kiosk_id=args.kiosk_id, db=db) + "\n")
+            label = _db_label(db)
+            out.write(tr("portal_server.error.no_kiosk", kiosk_id=args.kiosk_id, db=label) + "\n")
         return 1
     finally:
         store.close()

@@ -19,9 +19,9 @@ committing at the same instant.
 
 With ``faults`` the sync traffic goes through :class:`kiosk.fleet.faults.FaultProxy` on
 loopback. Afterwards the portal's own database is asked how many rows each registration
-id has (:class:`SqliteRowCounter`): *delivered* (exactly one row), *lost* (none) and
-*duplicated* (more than one row for an id, or a row from a simulated kiosk that no kiosk
-committed).
+id has (:func:`row_counter`: :class:`SqliteRowCounter` or :class:`PostgresRowCounter`):
+*delivered* (exactly one row), *lost* (none) and *duplicated* (more than one row for an
+id, or a row from a simulated kiosk that no kiosk committed).
 """
 
 from __future__ import annotations
@@ -86,6 +86,36 @@ class SqliteRowCounter:
         finally:
             conn.close()
         return out
+
+
+class PostgresRowCounter:
+    """Reads the reference portal's PostgreSQL database for :class:`RowCounter`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def counts(self, kiosk_ids: Iterable[str]) -> dict[str, int]:
+        """Rows per registration id in ``registrations`` for the given kiosks."""
+        import psycopg
+
+        out: dict[str, int] = {}
+        with psycopg.connect(self.url) as conn:
+            conn.read_only = True
+            rows = conn.execute(
+                "SELECT id, count(*) FROM registrations WHERE kiosk_id = ANY(%s) GROUP BY id",
+                [list(kiosk_ids)],
+            ).fetchall()
+        for reg_id, count in rows:
+            out[str(reg_id)] = out.get(str(reg_id), 0) + int(count)
+        return out
+
+
+def row_counter(target: str | Path) -> SqliteRowCounter | PostgresRowCounter:
+    """The counter for a portal database: a ``postgresql://`` URL or a SQLite file."""
+    text = str(target)
+    if isinstance(target, str) and text.startswith(("postgresql://", "postgres://")):
+        return PostgresRowCounter(text)
+    return SqliteRowCounter(Path(target))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,10 @@ All functions run inside a :class:`kiosk.portal.store.PortalStore` transaction.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlite_utils
-
+from kiosk.portal.db import Conn
 from kiosk.portal.validation import Problem
 
 MIGRATE_V4_HEARTBEATS = """
@@ -82,9 +80,7 @@ def heartbeat_problems(body: Any) -> list[Problem]:
     return problems
 
 
-def record_heartbeat(
-    db: sqlite_utils.Database, kiosk_id: str, body: dict[str, Any], now: datetime
-) -> None:
+def record_heartbeat(db: Conn, kiosk_id: str, body: dict[str, Any], now: datetime) -> None:
     """Keep ``body`` (checked by :func:`heartbeat_problems`) as the kiosk's latest heartbeat."""
     last_sync = body["last_sync_at"]
     if last_sync is not None:
@@ -111,17 +107,20 @@ def record_heartbeat(
     )
 
 
-def fleet(db: sqlite_utils.Database, organisations: frozenset[str]) -> list[dict[str, Any]]:
+def fleet(db: Conn, organisations: frozenset[str]) -> list[dict[str, Any]]:
     """The kiosks acting for any of ``organisations``, oldest first, each with its
     organisations (only those in ``organisations``), revocation and latest heartbeat."""
     if not organisations:
         return []
+    # One placeholder per organisation (never a value in the text): portable, unlike
+    # SQLite's json_each.
+    marks = ", ".join("?" * len(organisations))
     cursor = db.execute(
-        "SELECT DISTINCT k.id, k.name, k.created_at, k.revoked_at FROM kiosks k"
+        "SELECT DISTINCT k.id, k.name, k.created_at, k.revoked_at FROM kiosks k"  # noqa: S608
         " JOIN kiosk_organisations ko ON ko.kiosk_id = k.id"
-        " WHERE ko.organisation_id IN (SELECT value FROM json_each(?))"
+        f" WHERE ko.organisation_id IN ({marks})"
         " ORDER BY k.created_at, k.id",
-        [json.dumps(sorted(organisations))],
+        sorted(organisations),
     )
     kiosks = cursor.fetchall()
     out: list[dict[str, Any]] = []

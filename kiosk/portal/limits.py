@@ -8,25 +8,28 @@ beheerder whose account someone hammers waits at most the account cap (60 s by d
 for the next try, while the address doing the hammering backs off to an hour.
 
 Why this holds under parallel requests: :meth:`AttemptLimiter.begin` counts the attempt as
-a failure *before* the password is checked, in the same ``BEGIN IMMEDIATE`` transaction as
-the check of the wait, and :meth:`AttemptLimiter.succeeded` gives it back afterwards. N
-requests racing with wrong passwords therefore see the counts 1, 2, ... N one after the
-other, and only the first ``free`` pass. The counts live in the portal's SQLite database
-(:data:`ATTEMPT_LIMITS_STEP`, a step of the portal's migrations), so a restart does not
-reset them.
+a failure *before* the password is checked, in the same transaction as the check of the
+wait (``BEGIN IMMEDIATE`` on SQLite, ``SERIALIZABLE`` on PostgreSQL: :mod:`kiosk.portal.db`),
+and :meth:`AttemptLimiter.succeeded` gives it back afterwards. N requests racing with wrong
+passwords, in any number of threads or worker processes, therefore see the counts 1, 2, ...
+N one after the other, and only the first ``free`` pass. The counts live in the portal's
+database (:data:`ATTEMPT_LIMITS_STEP`, a step of the portal's migrations), so a restart
+does not reset them.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
-import sqlite_utils
+from kiosk.portal.db import Conn, Migration
 
-ATTEMPT_LIMITS_STEP = """
+_T = TypeVar("_T")
+
+_ATTEMPT_LIMITS_SQL = """
 CREATE TABLE attempt_limits (
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
@@ -39,6 +42,12 @@ CREATE TABLE totp_used (
     last_counter INTEGER NOT NULL
 );
 """
+
+ATTEMPT_LIMITS_STEP = Migration(
+    sqlite=_ATTEMPT_LIMITS_SQL,
+    # PostgreSQL's REAL is 4 bytes: a Unix time would lose its seconds. SQLite's REAL is 8.
+    postgresql=_ATTEMPT_LIMITS_SQL.replace(" REAL ", " DOUBLE PRECISION "),
+)
 """Portal migration step: the attempt counters, and the last TOTP time step each beheerder
 used (RFC 6238 section 5.2: a code is accepted once; a later sign-in needs a later step)."""
 
@@ -60,14 +69,19 @@ class Rule:
         return min(self.cap_s, self.base_s * 2.0 ** min(failures - self.free, 60))
 
 
-Transaction = Callable[[], AbstractContextManager[sqlite_utils.Database]]
+class Transaction(Protocol):
+    """Runs a function as one write transaction on the portal database and returns its
+    result (:meth:`kiosk.portal.store.PortalStore.transaction`); it may run it again on
+    PostgreSQL after a serialization failure, so the function only touches the database."""
+
+    def __call__(self, body: Callable[[Conn], _T], /) -> _T: ...
 
 
 class AttemptLimiter:
     """Failure counters with increasing delays, stored in the portal database.
 
-    ``transaction()`` opens one ``BEGIN IMMEDIATE`` transaction on the portal store and
-    yields its database; ``clock`` is the portal's clock. At most ``max_keys`` keys are
+    ``transaction(body)`` runs ``body(conn)`` as one transaction on the portal store;
+    ``clock`` is the portal's clock. At most ``max_keys`` keys are
     kept: expired ones are pruned on every failure, then the oldest, so a flood of
     usernames or addresses cannot grow the table without bound.
     """
@@ -96,7 +110,8 @@ class AttemptLimiter:
         for a ``Retry-After`` header; a refused attempt is not counted.
         """
         now = self._now()
-        with self._transaction() as db:
+
+        def body(db: Conn) -> int | None:
             names = [rule.prefix + key for rule, key in keys]
             states = {name: self._state(db, name, now) for name in names}
             wait = max((blocked - now for _, blocked in states.values()), default=0.0)
@@ -105,17 +120,22 @@ class AttemptLimiter:
             for rule, key in keys:
                 failures = states[rule.prefix + key][0] + 1
                 db.execute(
-                    "INSERT OR REPLACE INTO attempt_limits (key, failures, last_failure, "
-                    "blocked_until) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO attempt_limits (key, failures, last_failure, blocked_until)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                    " failures = excluded.failures, last_failure = excluded.last_failure,"
+                    " blocked_until = excluded.blocked_until",
                     [rule.prefix + key, failures, now, now + rule.delay(failures)],
                 )
             self._prune(db, now)
-        return None
+            return None
+
+        return self._transaction(body)
 
     def succeeded(self, forget: list[tuple[Rule, str]], give_back: list[tuple[Rule, str]]) -> None:
         """The attempt was not a failure: reset the ``forget`` keys, uncount ``give_back``."""
         now = self._now()
-        with self._transaction() as db:
+
+        def body(db: Conn) -> None:
             for rule, key in forget:
                 db.execute("DELETE FROM attempt_limits WHERE key = ?", [rule.prefix + key])
             for rule, key in give_back:
@@ -129,17 +149,17 @@ class AttemptLimiter:
                         [failures - 1, rule.prefix + key],
                     )
 
+        self._transaction(body)
+
     def failures(self, rule: Rule, key: str) -> int:
         """Recent failures counted for ``key`` (for tests and diagnostics)."""
-        with self._transaction() as db:
-            return self._state(db, rule.prefix + key, self._now())[0]
+        return self._transaction(lambda db: self._state(db, rule.prefix + key, self._now())[0])
 
     def key_count(self) -> int:
         """How many keys are remembered."""
-        with self._transaction() as db:
-            return int(db.execute("SELECT count(*) FROM attempt_limits").fetchone()[0])
+        return int(self._transaction(lambda db: db.scalar("SELECT count(*) FROM attempt_limits")))
 
-    def _state(self, db: sqlite_utils.Database, key: str, now: float) -> tuple[int, float]:
+    def _state(self, db: Conn, key: str, now: float) -> tuple[int, float]:
         row = db.execute(
             "SELECT failures, last_failure, blocked_until FROM attempt_limits WHERE key = ?",
             [key],
@@ -148,9 +168,9 @@ class AttemptLimiter:
             return 0, 0.0
         return int(row[0]), float(row[2])
 
-    def _prune(self, db: sqlite_utils.Database, now: float) -> None:
+    def _prune(self, db: Conn, now: float) -> None:
         db.execute("DELETE FROM attempt_limits WHERE last_failure <= ?", [now - self._window])
-        excess = int(db.execute("SELECT count(*) FROM attempt_limits").fetchone()[0])
+        excess = int(db.scalar("SELECT count(*) FROM attempt_limits"))
         excess -= self._max_keys
         if excess > 0:
             db.execute(

@@ -1,10 +1,13 @@
 """The reference portal's state: accounts, tokens, kiosks, registrations, enrollment codes.
 
-One SQLite database (sqlite-utils; WAL on files) behind one lock: every public method is a
-single transaction, so concurrent requests (the server is threaded) see a consistent state
-and parallel identical PUTs produce exactly one 201.
-The schema is :data:`MIGRATIONS`, applied by ``PRAGMA user_version`` through
-:mod:`kiosk.sqlitemigrate`, the same way as the kiosk's own store.
+On SQLite (the embedded default, WAL on files) or PostgreSQL (:mod:`kiosk.portal.db`):
+every public method is a single transaction that the database isolates (``BEGIN
+IMMEDIATE`` on SQLite, ``SERIALIZABLE`` with retries on PostgreSQL), so concurrent
+requests, in threads or in several worker processes, see a consistent state and parallel
+identical PUTs produce exactly one 201.
+The schema is :data:`MIGRATIONS`, applied by ``PRAGMA user_version`` on SQLite through
+:mod:`kiosk.sqlitemigrate` (the same way as the kiosk's own store) and by a
+``schema_version`` table on PostgreSQL.
 
 The portal keeps only what the contract needs to answer (DESIGN.md section 7): the display
 name the app shows, the organisation, who checked, and an HMAC of the canonical PUT body
@@ -22,14 +25,13 @@ import json
 import os
 import secrets
 import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -38,12 +40,13 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from kiosk.model import normalise_name
 from kiosk.portal import authz, fleet
 from kiosk.portal.accounts import DUMMY_HASH, hash_password, totp_counter, verify_password
+from kiosk.portal.db import Conn, Migration, MigrationStep, PortalDb, is_postgres_url, open_db
 from kiosk.portal.evidence import evidence_problems
 from kiosk.portal.limits import ATTEMPT_LIMITS_STEP
 from kiosk.portal.validation import Problem, validate_registration
-from kiosk.sqlitemigrate import Step, migrate
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 QR_PREFIX = "zorgid-enroll:v1:"
 """Scheme of the QR payload: ``zorgid-enroll:v1:<code>``. The code is random; the payload
@@ -124,13 +127,74 @@ def _v1_accounts_kiosks_registrations(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Step, ...] = (
-    _v1_accounts_kiosks_registrations,
+_V1_POSTGRESQL = """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE organisations (id TEXT PRIMARY KEY, name TEXT);
+    CREATE TABLE beheerders (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        totp_secret TEXT
+    );
+    CREATE UNIQUE INDEX idx_beheerders_username ON beheerders (username);
+    CREATE TABLE beheerder_organisations (
+        beheerder_id TEXT REFERENCES beheerders (id),
+        organisation_id TEXT REFERENCES organisations (id),
+        PRIMARY KEY (beheerder_id, organisation_id)
+    );
+    CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT, enrolled_by TEXT, created_at TEXT);
+    CREATE TABLE tokens (
+        token_hash TEXT PRIMARY KEY,
+        kind TEXT,
+        beheerder_id TEXT,
+        kiosk_id TEXT,
+        expires_at TEXT
+    );
+    CREATE TABLE registrations (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT,
+        display_name TEXT,
+        checked_by TEXT,
+        body_mac TEXT,
+        kiosk_id TEXT,
+        created_at TEXT,
+        enrolled_at TEXT,
+        current_code TEXT
+    );
+    CREATE TABLE enrollments (
+        code TEXT PRIMARY KEY,
+        kind TEXT,
+        registration_id TEXT,
+        kiosk_id TEXT,
+        state TEXT,
+        created_at TEXT,
+        expires_at TEXT,
+        used_at TEXT,
+        device_key_sha256 TEXT
+    );
+"""
+"""Step 0 -> 1 on PostgreSQL: the tables sqlite-utils creates in
+:func:`_v1_accounts_kiosks_registrations`, as plain DDL (the MAC key: :func:`_v1_pg`)."""
+
+
+def _v1_pg(c: Conn) -> None:
+    """0 -> 1 on PostgreSQL: :data:`_V1_POSTGRESQL` and the MAC key."""
+    c.raw.execute(_V1_POSTGRESQL)
+    c.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)", ["mac_key", secrets.token_bytes(32).hex()]
+    )
+
+
+MIGRATIONS: tuple[MigrationStep, ...] = (
+    Migration(sqlite=_v1_accounts_kiosks_registrations, postgresql=_v1_pg),
     ATTEMPT_LIMITS_STEP,  # 1 -> 2: sign-in/enroll attempt counters, used TOTP steps
     authz.MIGRATE_V3_KIOSK_SCOPE,  # 2 -> 3: kiosk organisations, revocation, check grants
     fleet.MIGRATE_V4_HEARTBEATS,  # 3 -> 4: the latest heartbeat of each kiosk
 )
-"""The portal schema, step by step (:mod:`kiosk.sqlitemigrate`); append, never edit."""
+"""The portal schema, step by step, on both backends (:meth:`kiosk.portal.db.PortalDb.migrate`);
+append, never edit. A step that SQLite and PostgreSQL cannot share is a
+:class:`kiosk.portal.db.Migration` with one form for each."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -220,78 +284,71 @@ class SignedIn:
 
 
 class PortalStore:
-    """All portal state and the rules of contract v1 that need it."""
+    """All portal state and the rules of contract v1 that need it.
+
+    ``db`` is a SQLite file, ``None``/``":memory:"``, a ``postgresql://`` URL
+    (:func:`kiosk.portal.db.open_db`) or an open :class:`kiosk.portal.db.PortalDb`. Every
+    public method is one :meth:`PortalDb.run` transaction, so the rules hold across threads
+    and worker processes by the database's own isolation (:mod:`kiosk.portal.db`).
+    """
 
     def __init__(
         self,
-        db_path: str | Path | None = None,
+        db_path: str | Path | PortalDb | None = None,
         *,
         clock: Clock = utc_now,
         code_ttl: timedelta = DEFAULT_CODE_TTL,
         pool_ttl: timedelta = DEFAULT_POOL_TTL,
     ) -> None:
-        path = ":memory:" if db_path is None or str(db_path) == ":memory:" else str(db_path)
-        if path != ":memory:":
-            # Owner-only before SQLite touches it (password hashes, TOTP secrets, the MAC
-            # key); SQLite gives its -wal and -shm files the database file's permissions.
-            with suppress(FileExistsError):
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        # isolation_level=None: we issue BEGIN IMMEDIATE/COMMIT ourselves, one per method.
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
-        if path != ":memory:":
-            self.db.enable_wal()
-        self._lock = threading.RLock()
+        if isinstance(db_path, str | Path | None):
+            self.db = _open(db_path)
+        else:
+            self.db = db_path
         self.clock = clock
         self.code_ttl = code_ttl
         self.pool_ttl = pool_ttl
         try:
-            with self._lock:
-                migrate(conn, MIGRATIONS)
+            self.db.migrate(MIGRATIONS)
+            mac_key = self.db.run(
+                lambda c: c.scalar("SELECT value FROM meta WHERE key = ?", ["mac_key"]),
+                mode="read",
+            )
         except BaseException:
-            conn.close()
+            self.db.close()
             raise
-        self._mac_key = bytes.fromhex(self._meta("mac_key"))
+        self._mac_key = bytes.fromhex(str(mac_key))
 
-    @contextmanager
-    def _tx(self) -> Iterator[None]:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def transaction(self, body: Callable[[Conn], T]) -> T:
+        """Run ``body`` as one write transaction on the portal database (for the limiter);
+        on PostgreSQL it may run more than once (:meth:`kiosk.portal.db.PortalDb.run`)."""
+        return self.db.run(body)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """One ``BEGIN IMMEDIATE`` transaction on the portal database (for the limiter)."""
-        with self._tx():
-            yield self.db
+    def _write(self, body: Callable[[Conn], T]) -> T:
+        return self.db.run(body)
 
-    def _meta(self, key: str) -> str:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return str(row[0])
+    def _locked(self, body: Callable[[Conn], T]) -> T:
+        # The hot paths of a fleet (PUT, app enroll, heartbeat): READ COMMITTED on
+        # PostgreSQL, the body locks and guards its own writes (kiosk.portal.db.Mode).
+        return self.db.run(body, mode="locked")
 
-    def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
-        cursor = self.db.execute(sql, params)
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    def _read(self, body: Callable[[Conn], T]) -> T:
+        return self.db.run(body, mode="read")
 
     def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self.db.close()
+        """Close the database connection(s)."""
+        self.db.close()
 
     # -- accounts -----------------------------------------------------------------------
 
     def add_organisation(self, organisation_id: str, name: str) -> None:
         """Create or rename an organisation."""
-        with self._tx():
-            self.db.table("organisations").upsert({"id": organisation_id, "name": name}, pk="id")
+        self._write(
+            lambda c: c.execute(
+                "INSERT INTO organisations (id, name) VALUES (?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                [organisation_id, name],
+            )
+        )
 
     def add_beheerder(
         self,
@@ -305,35 +362,37 @@ class PortalStore:
     ) -> str:
         """Create a beheerder managing existing organisations; returns the beheerder id."""
         beheerder_id = beheerder_id or username
-        with self._tx():
+        password_hash = hash_password(password)  # slow: outside the transaction
+
+        def body(c: Conn) -> None:
             for org in organisation_ids:
-                if self._one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
+                if c.one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
                     raise ValueError(f"unknown organisation {org!r}")
-            if self._one("SELECT id FROM beheerders WHERE username = ?", [username]):
+            if c.one("SELECT id FROM beheerders WHERE username = ?", [username]):
                 raise ValueError(f"username {username!r} exists")
-            if self._one("SELECT id FROM beheerders WHERE id = ?", [beheerder_id]):
+            if c.one("SELECT id FROM beheerders WHERE id = ?", [beheerder_id]):
                 raise ValueError(f"beheerder id {beheerder_id!r} exists")
-            self.db.table("beheerders").insert(
-                {
-                    "id": beheerder_id,
-                    "username": username,
-                    "name": name,
-                    "password_hash": hash_password(password),
-                    "totp_secret": totp_secret,
-                }
+            c.execute(
+                "INSERT INTO beheerders (id, username, name, password_hash, totp_secret)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [beheerder_id, username, name, password_hash, totp_secret],
             )
-            self.db.table("beheerder_organisations").insert_all(
-                {"beheerder_id": beheerder_id, "organisation_id": org} for org in organisation_ids
-            )
+            for org in organisation_ids:
+                c.execute(
+                    "INSERT INTO beheerder_organisations (beheerder_id, organisation_id)"
+                    " VALUES (?, ?)",
+                    [beheerder_id, org],
+                )
+
+        self._write(body)
         return beheerder_id
 
     def beheerder_count(self) -> int:
         """How many beheerder accounts exist."""
-        with self._lock:
-            return int(self.db.execute("SELECT count(*) FROM beheerders").fetchone()[0])
+        return int(self._read(lambda c: c.scalar("SELECT count(*) FROM beheerders")))
 
-    def _organisations_of(self, beheerder_id: str) -> list[dict[str, str]]:
-        cursor = self.db.execute(
+    def _organisations_of(self, c: Conn, beheerder_id: str) -> list[dict[str, str]]:
+        cursor = c.execute(
             "SELECT o.id, o.name FROM organisations o JOIN beheerder_organisations bo "
             "ON bo.organisation_id = o.id WHERE bo.beheerder_id = ? ORDER BY o.id",
             [beheerder_id],
@@ -342,9 +401,8 @@ class PortalStore:
 
     def sign_in(self, username: str, password: str, totp_code: str | None) -> SignedIn | None:
         """Check credentials and issue an access token; None when they are wrong."""
-        # The scrypt check runs outside the lock: it is the slow part and needs no state.
-        with self._lock:
-            row = self._one("SELECT * FROM beheerders WHERE username = ?", [username])
+        # The scrypt check runs outside any transaction: it is the slow part, needs no state.
+        row = self._read(lambda c: c.one("SELECT * FROM beheerders WHERE username = ?", [username]))
         ok = verify_password(password, row["password_hash"] if row else DUMMY_HASH)
         if row is None or not ok:
             return None
@@ -354,19 +412,20 @@ class PortalStore:
             if counter is None:
                 return None
         token = secrets.token_urlsafe(32)
-        with self._tx():
-            if counter is not None and not self._use_totp_step(row["id"], counter):
+
+        def body(c: Conn) -> list[dict[str, str]] | None:
+            if counter is not None and not self._use_totp_step(c, row["id"], counter):
                 return None
-            self.db.table("tokens").insert(
-                {
-                    "token_hash": _token_hash(token),
-                    "kind": "beheerder",
-                    "beheerder_id": row["id"],
-                    "kiosk_id": None,
-                    "expires_at": iso(self.clock() + ACCESS_TOKEN_TTL),
-                }
+            c.execute(
+                "INSERT INTO tokens (token_hash, kind, beheerder_id, kiosk_id, expires_at)"
+                " VALUES (?, 'beheerder', ?, NULL, ?)",
+                [_token_hash(token), row["id"], iso(self.clock() + ACCESS_TOKEN_TTL)],
             )
-            organisations = self._organisations_of(row["id"])
+            return self._organisations_of(c, row["id"])
+
+        organisations = self._write(body)
+        if organisations is None:
+            return None
         return SignedIn(
             access_token=token,
             expires_in=int(ACCESS_TOKEN_TTL.total_seconds()),
@@ -375,41 +434,42 @@ class PortalStore:
             organisations=organisations,
         )
 
-    def _use_totp_step(self, beheerder_id: str, counter: int) -> bool:
+    def _use_totp_step(self, c: Conn, beheerder_id: str, counter: int) -> bool:
         """Accept a TOTP time step once: it must be later than the last one used.
 
         RFC 6238 section 5.2: a verifier must not accept the second attempt of the same OTP
         after a successful validation. Requiring a strictly later step also means the previous
         window's code (accepted for clock drift) works at most once, and never after the
-        current one. Runs inside the sign-in transaction, so two parallel sign-ins with one
-        code cannot both pass.
+        current one. One conditional upsert inside the sign-in transaction: it changes a row
+        only for a later step, so of two parallel sign-ins with one code exactly one sees
+        its row count be 1 (the row lock and the transaction's isolation decide which).
         """
-        row = self.db.execute(
-            "SELECT last_counter FROM totp_used WHERE beheerder_id = ?", [beheerder_id]
-        ).fetchone()
-        if row is not None and counter <= int(row[0]):
-            return False
-        self.db.execute(
-            "INSERT OR REPLACE INTO totp_used (beheerder_id, last_counter) VALUES (?, ?)",
+        cursor = c.execute(
+            "INSERT INTO totp_used (beheerder_id, last_counter) VALUES (?, ?)"
+            " ON CONFLICT (beheerder_id) DO UPDATE SET last_counter = excluded.last_counter"
+            " WHERE totp_used.last_counter < excluded.last_counter",
             [beheerder_id, counter],
         )
-        return True
+        return cursor.rowcount == 1
 
     def principal(self, token: str) -> Principal | None:
         """Resolve a bearer token; None when unknown or expired."""
-        with self._lock:
-            row = self._one("SELECT * FROM tokens WHERE token_hash = ?", [_token_hash(token)])
+
+        def body(c: Conn) -> Principal | None:
+            row = c.one("SELECT * FROM tokens WHERE token_hash = ?", [_token_hash(token)])
             if row is None:
                 return None
             if row["expires_at"] and self.clock() >= parse_iso(row["expires_at"]):
                 return None
             if row["kind"] == "device":
-                if not authz.kiosk_active(self.db, row["kiosk_id"]):
+                if not authz.kiosk_active(c, row["kiosk_id"]):
                     return None
-                orgs = authz.kiosk_organisations(self.db, row["kiosk_id"])
+                orgs = authz.kiosk_organisations(c, row["kiosk_id"])
             else:
-                orgs = authz.managed_by(self.db, row["beheerder_id"])
-        return Principal(row["kind"], row["beheerder_id"], row["kiosk_id"], orgs, token)
+                orgs = authz.managed_by(c, row["beheerder_id"])
+            return Principal(row["kind"], row["beheerder_id"], row["kiosk_id"], orgs, token)
+
+        return self._read(body)
 
     def enroll_kiosk(
         self, principal: Principal, name: str, organisations: list[Any] | None = None
@@ -419,86 +479,92 @@ class PortalStore:
         beheerder's check grant on the new kiosk (:mod:`kiosk.portal.authz`)."""
         kiosk_id = f"kiosk-{uuid.uuid4()}"
         now = self.clock()
-        with self._tx():
+        self._prune_check_grants()
+
+        def body(c: Conn) -> KioskEnrolled:
             try:
                 orgs = authz.choose_organisations(
-                    authz.managed_by(self.db, principal.beheerder_id), organisations
+                    authz.managed_by(c, principal.beheerder_id), organisations
                 )
             except ValueError as err:
                 raise invalid(err.args[0]) from None
-            self.db.table("kiosks").insert(
-                {
-                    "id": kiosk_id,
-                    "name": name,
-                    "enrolled_by": principal.beheerder_id,
-                    "created_at": iso(now),
-                }
+            c.execute(
+                "INSERT INTO kiosks (id, name, enrolled_by, created_at) VALUES (?, ?, ?, ?)",
+                [kiosk_id, name, principal.beheerder_id, iso(now)],
             )
-            self.db.table("kiosk_organisations").insert_all(
-                {"kiosk_id": kiosk_id, "organisation_id": org} for org in orgs
-            )
-            token, expires = authz.issue_device_token(
-                self.db, kiosk_id, principal.beheerder_id, now
-            )
-            grant, grant_expires = authz.issue_check_grant(
-                self.db, principal.beheerder_id, kiosk_id, now
-            )
-        return KioskEnrolled(kiosk_id, token, expires, orgs, grant, grant_expires)
+            for org in orgs:
+                c.execute(
+                    "INSERT INTO kiosk_organisations (kiosk_id, organisation_id) VALUES (?, ?)",
+                    [kiosk_id, org],
+                )
+            token, expires = authz.issue_device_token(c, kiosk_id, principal.beheerder_id, now)
+            grant, grant_expires = authz.issue_check_grant(c, principal.beheerder_id, kiosk_id, now)
+            return KioskEnrolled(kiosk_id, token, expires, orgs, grant, grant_expires)
+
+        return self._write(body)
 
     def rotate_device_token(self, principal: Principal) -> KioskEnrolled:
         """A new device token for the presenting kiosk; the presented one dies after
         :data:`kiosk.portal.authz.ROTATION_GRACE`."""
         assert principal.kind == "device" and principal.kiosk_id is not None
-        with self._tx():
+        kiosk_id = principal.kiosk_id
+
+        def body(c: Conn) -> KioskEnrolled:
             token, expires = authz.rotate_device_token(
-                self.db, principal.token, principal.kiosk_id, principal.beheerder_id, self.clock()
+                c, principal.token, kiosk_id, principal.beheerder_id, self.clock()
             )
-            orgs = sorted(authz.kiosk_organisations(self.db, principal.kiosk_id))
-        return KioskEnrolled(principal.kiosk_id, token, expires, orgs)
+            orgs = sorted(authz.kiosk_organisations(c, kiosk_id))
+            return KioskEnrolled(kiosk_id, token, expires, orgs)
+
+        return self._write(body)
 
     def revoke_kiosk(self, kiosk_id: str, principal: Principal | None = None) -> None:
         """Revoke a kiosk: its device tokens and check grants die at once (idempotent).
 
         ``principal`` (a beheerder) must manage one of the kiosk's organisations; None is
         the operator (``kiosk portal revoke-kiosk``). Unknown kiosk: 404."""
-        with self._tx():
-            row = authz.kiosk_row(self.db, kiosk_id)
+
+        def body(c: Conn) -> None:
+            row = authz.kiosk_row(c, kiosk_id)
             if row is None:
                 raise ApiFailure(404, "not_found", "no such kiosk")
             if principal is not None and not (
-                authz.kiosk_organisations(self.db, kiosk_id) & principal.organisations
+                authz.kiosk_organisations(c, kiosk_id) & principal.organisations
             ):
                 raise ApiFailure(404, "not_found", "no such kiosk")
             who = principal.beheerder_id if principal is not None else "operator"
-            authz.revoke_kiosk(self.db, kiosk_id, who, self.clock())
+            authz.revoke_kiosk(c, kiosk_id, who, self.clock())
+
+        self._write(body)
 
     def kiosks(self) -> list[dict[str, Any]]:
         """Every kiosk with its organisations and revocation (for the operator's CLI)."""
-        with self._lock:
-            cursor = self.db.execute(
+
+        def body(c: Conn) -> list[dict[str, Any]]:
+            rows = c.rows(
                 "SELECT id, name, enrolled_by, created_at, revoked_at FROM kiosks"
                 " ORDER BY created_at"
             )
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             for row in rows:
-                row["organisations"] = sorted(authz.kiosk_organisations(self.db, row["id"]))
-        return rows
+                row["organisations"] = sorted(authz.kiosk_organisations(c, row["id"]))
+            return rows
+
+        return self._read(body)
 
     def record_heartbeat(self, principal: Principal, body: Any) -> None:
         """Keep a kiosk's heartbeat (``PUT /v1/kiosks/self/heartbeat``); 422 when invalid."""
         assert principal.kind == "device" and principal.kiosk_id is not None
+        kiosk_id = principal.kiosk_id
         problems = fleet.heartbeat_problems(body)
         if problems:
             raise invalid(problems)
-        with self._tx():
-            fleet.record_heartbeat(self.db, principal.kiosk_id, body, self.clock())
+        # One upsert of the kiosk's own row: atomic at READ COMMITTED, the last one wins.
+        self._locked(lambda c: fleet.record_heartbeat(c, kiosk_id, body, self.clock()))
 
     def fleet(self, principal: Principal) -> list[dict[str, Any]]:
         """The kiosks of the beheerder's organisations with their latest heartbeats
         (``GET /v1/kiosks``); nothing of other organisations."""
-        with self._lock:
-            return fleet.fleet(self.db, principal.organisations)
+        return self._read(lambda c: fleet.fleet(c, principal.organisations))
 
     def issue_check_grant(
         self, beheerder_id: str, kiosk_id: str
@@ -506,15 +572,21 @@ class PortalStore:
         """At sign-in naming a kiosk: a check grant for the beheerder on that kiosk, or
         (None, None) when the kiosk is unknown, revoked or shares no organisation with the
         beheerder (the sign-in itself still succeeds)."""
-        with self._tx():
-            if not authz.kiosk_active(self.db, kiosk_id):
+        self._prune_check_grants()
+
+        def body(c: Conn) -> tuple[str | None, datetime | None]:
+            if not authz.kiosk_active(c, kiosk_id):
                 return None, None
-            shared = authz.kiosk_organisations(self.db, kiosk_id) & authz.managed_by(
-                self.db, beheerder_id
-            )
+            shared = authz.kiosk_organisations(c, kiosk_id) & authz.managed_by(c, beheerder_id)
             if not shared:
                 return None, None
-            return authz.issue_check_grant(self.db, beheerder_id, kiosk_id, self.clock())
+            return authz.issue_check_grant(c, beheerder_id, kiosk_id, self.clock())
+
+        return self._write(body)
+
+    def _prune_check_grants(self) -> None:
+        # Its own "locked" transaction: a cleanup, not a rule (authz.prune_check_grants).
+        self._locked(lambda c: authz.prune_check_grants(c, self.clock()))
 
     # -- registrations ------------------------------------------------------------------
 
@@ -522,31 +594,27 @@ class PortalStore:
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hmac.new(self._mac_key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def _new_code(self, kind: str, kiosk_id: str | None, registration_id: str | None) -> str:
+    def _new_code(
+        self, c: Conn, kind: str, kiosk_id: str | None, registration_id: str | None
+    ) -> str:
         now = self.clock().replace(microsecond=0)
         ttl = self.code_ttl if kind == "live" else self.pool_ttl
         while True:
             raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
             code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
-            if self._one("SELECT code FROM enrollments WHERE code = ?", [code]) is None:
-                break
-        self.db.table("enrollments").insert(
-            {
-                "code": code,
-                "kind": kind,
-                "registration_id": registration_id,
-                "kiosk_id": kiosk_id,
-                "state": "active",
-                "created_at": iso(now),
-                "expires_at": iso(now + ttl),
-                "used_at": None,
-                "device_key_sha256": None,
-            }
-        )
-        return code
+            # ON CONFLICT instead of a look-up first: the primary key decides, and no read of
+            # a missing key makes parallel serializable transactions conflict.
+            cursor = c.execute(
+                "INSERT INTO enrollments (code, kind, registration_id, kiosk_id, state,"
+                " created_at, expires_at, used_at, device_key_sha256)"
+                " VALUES (?, ?, ?, ?, 'active', ?, ?, NULL, NULL) ON CONFLICT (code) DO NOTHING",
+                [code, kind, registration_id, kiosk_id, iso(now), iso(now + ttl)],
+            )
+            if cursor.rowcount == 1:
+                return code
 
-    def _enrollment_json(self, code: str) -> dict[str, str]:
-        row = self._one("SELECT code, expires_at FROM enrollments WHERE code = ?", [code])
+    def _enrollment_json(self, c: Conn, code: str) -> dict[str, str]:
+        row = c.one("SELECT code, expires_at FROM enrollments WHERE code = ?", [code])
         assert row is not None
         return {
             "code": row["code"],
@@ -554,20 +622,20 @@ class PortalStore:
             "expires_at": row["expires_at"],
         }
 
-    def _state(self, reg: dict[str, Any]) -> dict[str, Any]:
+    def _state(self, c: Conn, reg: dict[str, Any]) -> dict[str, Any]:
         """The registration's answer: ``{registration_id, status, enrollment, enrolled_at}``."""
         enrollment: dict[str, str] | None = None
         if reg["enrolled_at"]:
             status = "enrolled"
         else:
-            code = self._one("SELECT * FROM enrollments WHERE code = ?", [reg["current_code"]])
+            code = c.one("SELECT * FROM enrollments WHERE code = ?", [reg["current_code"]])
             if code is None or code["state"] == "cancelled":
                 status = "cancelled"
             elif self.clock() >= parse_iso(code["expires_at"]):
                 status = "expired"
             else:
                 status = "pending_enrollment"
-                enrollment = self._enrollment_json(code["code"])
+                enrollment = self._enrollment_json(c, code["code"])
         return {
             "registration_id": reg["id"],
             "status": status,
@@ -591,25 +659,33 @@ class PortalStore:
             raise invalid(problems)
         body = {**body, "enrollment_code": body.get("enrollment_code")}
         mac = self._body_mac(body)
-        with self._tx():
-            existing = self._one("SELECT * FROM registrations WHERE id = ?", [registration_id])
+
+        def tx(c: Conn) -> tuple[bool, dict[str, Any]]:
+            # "locked" (READ COMMITTED on PostgreSQL, serial on SQLite): the lock on the id
+            # comes first, so of parallel PUTs of one id one inserts (201) and each of the
+            # others, waiting here until it commits, then finds its row (200 or 409); the
+            # primary key backs this up. A pool code is bound by a conditional UPDATE whose
+            # row count says whether this PUT won it (_bind_pool_code). What the checks read
+            # (organisations, grants) is the latest committed state, as the principal was.
+            c.lock("registration:" + registration_id)
+            existing = c.one("SELECT * FROM registrations WHERE id = ?", [registration_id])
             if existing is not None:
                 if existing["body_mac"] != mac or not self._may_access(principal, existing):
                     raise ApiFailure(
                         409, "conflict", "registration_id already used with a different body"
                     )
-                return False, self._state(existing)
+                return False, self._state(c, existing)
             # Only a new registration is judged: an identical replay (a lost answer retried
             # days later) must still get its 200, whatever the clock says now.
             problems = evidence_problems(body["wid_check"], self.clock())
             if problems:
                 raise invalid(problems)
-            self._check_semantics(principal, body)
+            self._check_semantics(c, principal, body)
             code = body["enrollment_code"]
             if code is None:
-                code = self._new_code("live", principal.kiosk_id, registration_id)
+                code = self._new_code(c, "live", principal.kiosk_id, registration_id)
             else:
-                self._bind_pool_code(code, registration_id, principal)
+                self._bind_pool_code(c, code, registration_id, principal)
             employee = body["employee"]
             row = {
                 "id": registration_id,
@@ -625,24 +701,31 @@ class PortalStore:
                 "enrolled_at": None,
                 "current_code": code,
             }
-            self.db.table("registrations").insert(row)
-            return True, self._state(row)
+            c.execute(
+                "INSERT INTO registrations (id, organisation_id, display_name, checked_by,"
+                " body_mac, kiosk_id, created_at, enrolled_at, current_code)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(row.values()),
+            )
+            return True, self._state(c, row)
 
-    def _check_semantics(self, principal: Principal, body: dict[str, Any]) -> None:
+        return self._locked(tx)
+
+    def _check_semantics(self, c: Conn, principal: Principal, body: dict[str, Any]) -> None:
         """What validation needs the database for; raises a 422."""
         org = body["organisation_id"]
         problems: list[Problem] = []
-        if self._one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
+        if c.one("SELECT id FROM organisations WHERE id = ?", [org]) is None:
             problems.append(Problem("organisation_id", "unknown organisation"))
         elif principal.kind == "beheerder" and org not in principal.organisations:
             problems.append(Problem("organisation_id", "not an organisation you manage"))
         checked_by = body["wid_check"]["checked_by"]
-        if self._one("SELECT id FROM beheerders WHERE id = ?", [checked_by]) is None:
+        if c.one("SELECT id FROM beheerders WHERE id = ?", [checked_by]) is None:
             problems.append(Problem("wid_check.checked_by", "unknown beheerder"))
         else:
             # Who may name whom (kiosk scope, check grant): kiosk.portal.authz.
             problems += authz.checker_problems(
-                self.db,
+                c,
                 kind=principal.kind,
                 principal_beheerder=principal.beheerder_id,
                 kiosk_id=principal.kiosk_id,
@@ -653,8 +736,10 @@ class PortalStore:
         if problems:
             raise invalid(problems)
 
-    def _bind_pool_code(self, code: str, registration_id: str, principal: Principal) -> None:
-        row = self._one("SELECT * FROM enrollments WHERE code = ?", [code])
+    def _bind_pool_code(
+        self, c: Conn, code: str, registration_id: str, principal: Principal
+    ) -> None:
+        row = c.one("SELECT * FROM enrollments WHERE code = ?", [code])
         if row is None or row["kind"] != "pool":
             raise invalid([Problem("enrollment_code", "not a reserved enrollment code")])
         problem = authz.pool_code_problem(row, principal.kind, principal.kiosk_id)
@@ -664,53 +749,66 @@ class PortalStore:
             raise ApiFailure(409, "conflict", "enrollment_code is already bound or no longer valid")
         # An expired pool code is still bound: the registration must never be lost because a
         # kiosk was offline for long; its status then reads 'expired' and it can be renewed.
-        self.db.execute(
-            "UPDATE enrollments SET registration_id = ? WHERE code = ?", [registration_id, code]
+        # "registration_id IS NULL" too: the row itself, not only the transaction order,
+        # refuses a second binding.
+        cursor = c.execute(
+            "UPDATE enrollments SET registration_id = ? WHERE code = ? AND registration_id IS NULL",
+            [registration_id, code],
         )
+        if cursor.rowcount != 1:
+            raise ApiFailure(409, "conflict", "enrollment_code is already bound or no longer valid")
 
-    def _accessible(self, principal: Principal, registration_id: str) -> dict[str, Any]:
-        reg = self._one("SELECT * FROM registrations WHERE id = ?", [registration_id])
+    def _accessible(self, c: Conn, principal: Principal, registration_id: str) -> dict[str, Any]:
+        reg = c.one("SELECT * FROM registrations WHERE id = ?", [registration_id])
         if reg is None or not self._may_access(principal, reg):
             raise ApiFailure(404, "not_found", "no such registration")
         return reg
 
     def get_registration(self, principal: Principal, registration_id: str) -> dict[str, Any]:
         """``GET /v1/registrations/{id}``."""
-        with self._lock:
-            return self._state(self._accessible(principal, registration_id))
+        return self._read(lambda c: self._state(c, self._accessible(c, principal, registration_id)))
 
     def renew_enrollment(self, principal: Principal, registration_id: str) -> dict[str, str]:
         """Issue a new live code; the old one is dead (state ``superseded``)."""
-        with self._tx():
-            reg = self._accessible(principal, registration_id)
+
+        def body(c: Conn) -> dict[str, str]:
+            reg = self._accessible(c, principal, registration_id)
             if reg["enrolled_at"]:
                 raise ApiFailure(409, "already_enrolled", "the registration is already enrolled")
-            self.db.execute(
+            c.execute(
                 "UPDATE enrollments SET state = 'superseded' WHERE code = ? AND state = 'active'",
                 [reg["current_code"]],
             )
-            code = self._new_code("live", principal.kiosk_id, registration_id)
-            self.db.execute(
+            code = self._new_code(c, "live", principal.kiosk_id, registration_id)
+            c.execute(
                 "UPDATE registrations SET current_code = ? WHERE id = ?", [code, registration_id]
             )
-            return self._enrollment_json(code)
+            return self._enrollment_json(c, code)
+
+        return self._write(body)
 
     def cancel_enrollment(self, principal: Principal, registration_id: str) -> None:
         """Cancel the current code (idempotent); an enrolled registration gives 409."""
-        with self._tx():
-            reg = self._accessible(principal, registration_id)
+
+        def body(c: Conn) -> None:
+            reg = self._accessible(c, principal, registration_id)
             if reg["enrolled_at"]:
                 raise ApiFailure(409, "already_enrolled", "the registration is already enrolled")
-            self.db.execute(
+            c.execute(
                 "UPDATE enrollments SET state = 'cancelled' WHERE code = ? AND state = 'active'",
                 [reg["current_code"]],
             )
 
+        self._write(body)
+
     def reserve_codes(self, principal: Principal, count: int) -> list[dict[str, str]]:
         """Issue ``count`` unbound pool codes to a kiosk."""
-        with self._tx():
-            codes = [self._new_code("pool", principal.kiosk_id, None) for _ in range(count)]
-            return [self._enrollment_json(code) for code in codes]
+
+        def body(c: Conn) -> list[dict[str, str]]:
+            codes = [self._new_code(c, "pool", principal.kiosk_id, None) for _ in range(count)]
+            return [self._enrollment_json(c, code) for code in codes]
+
+        return self._write(body)
 
     # -- the phone ----------------------------------------------------------------------
 
@@ -721,8 +819,11 @@ class PortalStore:
             raise ApiFailure(404, "unknown_code", "not a ZORG-ID enrollment QR")
         code = qr_payload[len(QR_PREFIX) :]
         now = self.clock()
-        with self._tx():
-            row = self._one("SELECT * FROM enrollments WHERE code = ?", [code])
+
+        def body(c: Conn) -> str:
+            # "locked": the conditional UPDATE below decides which redemption wins; a
+            # parallel one waits for its row lock, then finds the state changed (410).
+            row = c.one("SELECT * FROM enrollments WHERE code = ?", [code])
             if row is None:
                 raise ApiFailure(404, "unknown_code", "unknown enrollment code")
             if row["state"] != "active":
@@ -737,17 +838,34 @@ class PortalStore:
                     "the registration has not reached the portal yet",
                     retry_after=30,
                 )
-            reg = self._one("SELECT * FROM registrations WHERE id = ?", [row["registration_id"]])
+            reg = c.one("SELECT * FROM registrations WHERE id = ?", [row["registration_id"]])
             assert reg is not None
-            self.db.execute(
+            # "state = 'active'" in the UPDATE as well: the row, not only the transaction
+            # order, makes a code single-use.
+            cursor = c.execute(
                 "UPDATE enrollments SET state = 'used', used_at = ?, device_key_sha256 = ? "
-                "WHERE code = ?",
+                "WHERE code = ? AND state = 'active'",
                 [iso(now), hashlib.sha256(key_der).hexdigest(), code],
             )
-            self.db.execute(
+            if cursor.rowcount != 1:
+                # A parallel redemption (or renewal, cancellation) changed it first.
+                raise ApiFailure(410, "gone", "enrollment code is no longer active")
+            c.execute(
                 "UPDATE registrations SET enrolled_at = ? WHERE id = ?", [iso(now), reg["id"]]
             )
             return str(reg["display_name"])
+
+        return self._locked(body)
+
+
+def _open(target: str | Path | None) -> PortalDb:
+    path = None if target is None or str(target) == ":memory:" else target
+    if path is not None and not is_postgres_url(path):
+        # Owner-only before SQLite touches it (password hashes, TOTP secrets, the MAC
+        # key); SQLite gives its -wal and -shm files the database file's permissions.
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return open_db(path)
 
 
 def _token_hash(token: str) -> str:

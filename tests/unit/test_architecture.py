@@ -106,8 +106,9 @@ LAYERS: tuple[tuple[str, bool, tuple[str, ...], str], ...] = (
             "kiosk.fleet.*",
         ),
         # Programs beside the desk, built on the core but never used by it: the reference
-        # portal, the chip emulator, the health report, the phone app simulator and the
-        # fleet simulator (many kiosks' stores and sync workers against one portal).
+        # portal (with its database seam kiosk.portal.db, SQLite or PostgreSQL), the chip
+        # emulator, the health report, the phone app simulator and the fleet simulator (many
+        # kiosks' stores and sync workers against one portal).
         "reference portal, chip emulator, doctor, app simulator, fleet simulator",
     ),
     (

@@ -64,8 +64,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def portal(clock: Clock) -> Iterator[PortalServer]:
-    with PortalServer(None, clock=clock, code_ttl=CODE_TTL, pool_ttl=POOL_TTL) as server:
+def portal(clock: Clock, portal_db: str | None) -> Iterator[PortalServer]:
+    """The portal on SQLite in memory, or (a test marked ``backends``) on each backend."""
+    with PortalServer(portal_db, clock=clock, code_ttl=CODE_TTL, pool_ttl=POOL_TTL) as server:
         server.seed_demo()
         yield server
 

@@ -30,6 +30,8 @@ from kiosk.sync.client import PortalClient
 
 from .conftest import Clock, bearer, body, new_id
 
+pytestmark = pytest.mark.backends  # the contract on SQLite and PostgreSQL
+
 
 def raw_request(portal: PortalServer, data: bytes, *, half_close: bool = True) -> bytes:
     """Send bytes as they are on a fresh connection; return all that comes back."""

@@ -21,7 +21,7 @@ from kiosk.portal import PortalServer
 
 from .conftest import START, Clock, bearer, body, device_key, new_id
 
-pytestmark = pytest.mark.usefixtures("accounts")
+pytestmark = [pytest.mark.usefixtures("accounts"), pytest.mark.backends]  # both backends
 
 
 @pytest.fixture
@@ -237,8 +237,9 @@ def test_revoked_kiosk_token_and_grant_die(http: httpx.Client, demo_kiosk: Any, 
     still_serving(http)
 
 
-def test_revoke_kiosk_cli_kills_the_token(tmp_path, clock: Clock, capsys):
-    db = tmp_path / "portal.db"
+def test_revoke_kiosk_cli_kills_the_token(tmp_path, clock: Clock, capsys, portal_db):
+    # The operator's commands on a SQLite file, or on the PostgreSQL URL the server uses.
+    db = portal_db or tmp_path / "portal.db"
     with PortalServer(db, clock=clock) as server:
         server.seed_demo()
         with httpx.Client(base_url=server.url, timeout=10) as http:

@@ -137,3 +137,37 @@ def test_cli_json_and_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     bad = io.StringIO()
     args = parser.parse_args([*argv, "--portal", "http://127.0.0.1:1"])
     assert args.handler(args, stdout=bad) == 2  # --portal needs --portal-db for the check
+
+
+@pytest.mark.timeout(120)
+def test_cli_against_a_portal_on_postgresql_checks_its_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_portal_url: str
+):
+    """``--portal URL --portal-db postgresql://...``: the check reads PostgreSQL, and a
+    registration forged into it counts as a duplicate (the check can fail there too)."""
+    from kiosk.fleet.sim import PostgresRowCounter, row_counter
+    from kiosk.portal import PortalServer
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert isinstance(row_counter(pg_portal_url), PostgresRowCounter)
+    with PortalServer(pg_portal_url) as portal:
+        portal.seed_demo()
+        argv = ["fleet-sim", "--kiosks", "3", "--registrations", "2", "--faults", "0.2"]
+        argv += ["--backoff-base", "0.05", "--backoff-cap", "0.5", "--seed", "3"]
+        argv += ["--portal", portal.url, "--portal-db", pg_portal_url, "--json"]
+        out = io.StringIO()
+        args: Namespace = build_parser().parse_args(argv)
+        assert args.handler(args, stdout=out) == 0
+        data = json.loads(out.getvalue())
+        assert data["exactly_once"] and data["delivered"] == 6 and data["duplicated"] == 0
+        import psycopg
+
+        with psycopg.connect(pg_portal_url) as conn:
+            kiosk_id = conn.execute("SELECT kiosk_id FROM registrations LIMIT 1").fetchone()[0]
+            conn.execute(
+                "INSERT INTO registrations (id, kiosk_id, organisation_id)"
+                " VALUES ('00000000-0000-4000-8000-000000000000', %s, 'org-1')",
+                [kiosk_id],
+            )
+        counts = PostgresRowCounter(pg_portal_url).counts([kiosk_id])
+    assert counts["00000000-0000-4000-8000-000000000000"] == 1 and sum(counts.values()) >= 2

@@ -29,6 +29,8 @@ BEAT: dict[str, Any] = {
     "last_sync_at": "2026-11-28T09:58:00Z",
 }
 
+pytestmark = pytest.mark.backends  # the contract on SQLite and PostgreSQL
+
 
 def _sign_in(http: httpx.Client, username: str, password: str) -> str:
     answer = http.post("/v1/auth/token", json={"username": username, "password": password})

@@ -7,11 +7,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from kiosk.portal import PortalServer
 from kiosk.portal.store import QR_PREFIX
 
 from .conftest import CODE_TTL, Clock, bearer, body, device_key, new_id, registration
+
+pytestmark = pytest.mark.backends  # the contract on SQLite and PostgreSQL
 
 
 def test_health(http: httpx.Client):

@@ -21,7 +21,7 @@ from kiosk.sync.client import PortalClient
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _add(db: Path, *extra: str, password: str = "s3cret\n") -> tuple[int, str]:
+def _add(db: Path | str, *extra: str, password: str = "s3cret\n") -> tuple[int, str]:
     args = build_parser().parse_args(
         ["portal", "add-beheerder", "--db", str(db), "--password-stdin", *extra]
     )
@@ -124,3 +124,39 @@ def test_serve_reports_a_busy_port(tmp_path: Path):
 def test_help_lists_portal_and_app_sim():
     text = build_parser().format_help()
     assert "portal" in text and "app-sim" in text
+
+
+def test_add_beheerder_and_serve_on_a_postgresql_url(pg_portal_url: str):
+    code, out = _add(
+        pg_portal_url,
+        "--username", "jdevries",
+        "--name", "Jan de Vries",
+        "--organisation", "org-7:Zorg Zeven",
+    )  # fmt: skip
+    assert code == 0, out
+    args = build_parser().parse_args(["portal", "serve", "--port", "0", "--db", pg_portal_url])
+    assert args.db == pg_portal_url  # a URL stays a URL, not a Path
+    out_io, stop, ready = io.StringIO(), threading.Event(), threading.Event()
+    thread = threading.Thread(target=run_serve, args=(args, out_io, stop, ready))
+    thread.start()
+    try:
+        assert ready.wait(20)
+        url = re.search(r"http://127\.0\.0\.1:\d+", out_io.getvalue())
+        assert url and pg_portal_url in out_io.getvalue()
+        with PortalClient(url.group(0)) as client:
+            assert client.sign_in("jdevries", "s3cret").beheerder_name == "Jan de Vries"
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_a_database_url_is_shown_without_its_password():
+    from kiosk.portal.db import redacted
+
+    assert redacted("postgresql://portal:geheim@db.example/portal") == (
+        "postgresql://portal:***@db.example/portal"
+    )
+    assert redacted("postgresql://portal@/portal?host=/run/pg") == (
+        "postgresql://portal@/portal?host=/run/pg"
+    )
+    assert redacted("/var/lib/portal.db") == "/var/lib/portal.db"
