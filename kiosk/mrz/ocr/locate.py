@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import cv2
 import numpy as np
@@ -698,9 +699,9 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
             for j in range(chars):
                 src_pts.append(grid.centre(j))
                 dst_pts.append((x_a + j * PITCH, y_k))
-        fitted_h, _ = cv2.findHomography(
-            np.array(src_pts, np.float32), np.array(dst_pts, np.float32)
-        )
+        found = cv2.findHomography(np.array(src_pts, np.float32), np.array(dst_pts, np.float32))
+        # OpenCV returns None for degenerate points (its stubs say it never does).
+        fitted_h = cast("np.ndarray | None", found[0])
         if fitted_h is None:
             src = np.array([p0, p1, q0, q1], np.float32)
             dst = np.array([[x_a, PAD_Y], [x_b, PAD_Y], [x_a, y_b], [x_b, y_b]], np.float32)
