@@ -491,6 +491,20 @@ _UNCHECKED_LETTER_FIELDS = ("document_code", "issuing_country", "nationality", "
 _SEXES = frozenset("MFX<")  # 9303-3 section 4.7 / part 4 4.2.2: M, F or X (or filler)
 
 
+def _first_code_letters(fmt: MrzFormat) -> frozenset[str]:
+    """What the document code may start with, by the layout's size: P for a passport or V
+    for a visa on 2x44 characters (9303 part 4 section 4.2.2, part 7), A, C or I for a
+    TD1 or TD2 card or V for a 2x36 visa (parts 5 and 6), D for the eDL line (ISO/IEC
+    18013-1). A visa is told from the rest by this very letter, hence P/V and ACI/V."""
+    if fmt in (MrzFormat.TD3, MrzFormat.MRV_A):
+        return frozenset("PV")
+    if fmt in (MrzFormat.TD2, MrzFormat.MRV_B):
+        return frozenset("ACIV")
+    if fmt is MrzFormat.TD1:
+        return frozenset("ACI")
+    return frozenset("D")
+
+
 def _grammar_violations(lines: Sequence[str], layout: _Layout) -> tuple[str, ...]:
     """The rules of the field grammar the text breaks (ICAO 9303-3 sections 4.6-4.7 and 5).
 
@@ -511,6 +525,8 @@ def _grammar_violations(lines: Sequence[str], layout: _Layout) -> tuple[str, ...
     sex = [pos for pos, field in layout.fields.items() if field == "sex"]
     if sex and _read(lines, sex[0], {}) not in _SEXES:
         found.append("sex")
+    if lines[0][0] not in _first_code_letters(layout.fmt):
+        found.append("document_code")
     return tuple(dict.fromkeys(found))
 
 
@@ -546,7 +562,7 @@ def field_grammar(text: str) -> FieldGrammar:
         pos: (_SEXES if layout.fields.get(pos) == "sex" else chars)
         for pos, chars in layout.allowed.items()
     }
-    allowed[(0, 0)] = _LETTERS  # a document code starts with a letter (9303-3 4.2.2)
+    allowed[(0, 0)] = _first_code_letters(fmt)
     groups = [*layout.groups, *([layout.composite] if layout.composite else [])]
     states: list[tuple[Pos, Pos, Pos]] = []
     for name in ("issuing_country", "nationality"):

@@ -8,7 +8,9 @@ equal to the printed ones at the same position, over all printed characters), fa
 accepts (reported valid with any other text, or valid at all for a non-conforming
 specimen) and the median milliseconds per image, one thread. PassportEye has no
 validity gate of its own that the kiosk could use, so its "valid" is its ``mrz.valid``.
-``MRZ_BENCH_SYN_N`` synthetic frames per difficulty (default 40; PassportEye gets the
+``MRZ_BENCH_SYN_N`` synthetic frames per difficulty (normal, hard and real-conditions:
+guilloche, hologram, faint print, keystone, rotation, fall-off, glare, blur, noise, JPEG,
+12 px characters, occlusion; default 40; PassportEye gets the
 first ``MRZ_BENCH_PE_N``, default 10). The table goes to
 ``artifacts/mrz_specimens_benchmark.md`` for docs/mrz-ocr.md.
 """
@@ -144,6 +146,8 @@ def _run(artifacts_dir) -> None:
         ("real photos", [s for s in specimens if s.kind == "photo"]),
     ]
     synthetic = [(f"synthetic {d} 720p", _synthetic(d, SYN_N)) for d in ("normal", "hard")]
+    # The capture conditions of real documents, rendered (tests.mrzcorpus CONDITIONS).
+    synthetic.append(("synthetic real-conditions 720p", _synthetic("real", SYN_N)))
     ours, pe = _ours(), _passporteye()
     ours(np.zeros((720, 1280, 3), np.uint8))  # load the model outside the timing
     rows: list[Row] = []

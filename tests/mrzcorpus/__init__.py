@@ -4,6 +4,7 @@ Deterministic by seed; see :mod:`tests.mrzcorpus.generator`.
 """
 
 from tests.mrzcorpus.generator import (
+    CONDITIONS,
     DIFFICULTIES,
     KINDS,
     Sample,
@@ -15,6 +16,7 @@ from tests.mrzcorpus.generator import (
 )
 
 __all__ = [
+    "CONDITIONS",
     "DIFFICULTIES",
     "KINDS",
     "Sample",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import cv2
 import numpy as np
@@ -501,13 +502,18 @@ def fit_lines(
     *,
     expected_x0: float = PAD_X + PITCH / 2,
     pitch_range: tuple[float, float] = (0.7, 1.4),
+    pitch_px: tuple[float, float] | None = None,
+    follow_drift: bool = False,
     comps: np.ndarray | None = None,
 ) -> tuple[int, list[LineGrid]] | None:
     """Fit the character grid of each line near ``line_ys`` in a roughly canonical strip.
 
     ``comps`` are the strip's character components when already known (see
-    :func:`_warp_components`). Returns the number of characters per line and one grid per
-    line, or None when the strip does not hold such an MRZ.
+    :func:`_warp_components`). The pitch is searched in ``pitch_range`` times the glyph
+    height, or in ``pitch_px`` pixels when given. ``follow_drift``: the strip still has
+    perspective along its lines (a coarse similarity from one blob), so each line's pitch
+    is followed along it as for a single line. Returns the number of characters per line
+    and one grid per line, or None when the strip does not hold such an MRZ.
     """
     if comps is None:
         comps = _components(strip)
@@ -532,7 +538,8 @@ def fit_lines(
         singles.append(np.sort(xs))
     # One pitch fits all lines; search around the glyph height (OCR-B cap height is about
     # one pitch).
-    pitch = _best_pitch(singles, pitch_range[0] * glyph_h, pitch_range[1] * glyph_h)
+    lo, hi = pitch_px or (pitch_range[0] * glyph_h, pitch_range[1] * glyph_h)
+    pitch = _best_pitch(singles, lo, hi)
     if pitch is None:
         return None
     lefts = [float(c[:, 0].min()) for c in per_line]
@@ -551,8 +558,10 @@ def fit_lines(
         ty = tall[:, 1] + tall[:, 3] / 2
         slope, y0 = _robust_line(tx, ty, 0.2 * glyph_h)
         centres = xs if len(xs) >= 4 else np.sort(tx)
-        if len(per_line) == 1:
-            # One line: perspective is not yet removed, follow the pitch along the line.
+        if len(per_line) == 1 or follow_drift:
+            # Perspective is not yet removed (one line, or several lines merged into one
+            # blob at the detection scale): follow the pitch along the line, so the grid
+            # ends that fix the second homography are where the glyphs are.
             x0, line_pitch, curve = _chain_fit(centres, pitch)
         else:
             x0, line_pitch = _grid_phase(centres, pitch)
@@ -661,7 +670,7 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
     else:
         ys = [PAD_Y + k * spacing for k in range(n_lines)]
     options = CHARS_FOR_LINES[n_lines]
-    fitted = fit_lines(coarse, ys, options, comps=coarse_comps)
+    fitted = fit_lines(coarse, ys, options, comps=coarse_comps, follow_drift=len(band.lines) == 1)
     if fitted is None:
         return None
     chars, grids = fitted
@@ -681,9 +690,23 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
         scale = (chars - 1) * PITCH / ((math.dist(p0, p1) + math.dist(q0, q1)) / 2)
         final_spacing = (math.dist(p0, q0) + math.dist(p1, q1)) / 2 * scale
         y_b = PAD_Y + final_spacing
-        src = np.array([p0, p1, q0, q1], np.float32)
-        dst = np.array([[x_a, PAD_Y], [x_b, PAD_Y], [x_a, y_b], [x_b, y_b]], np.float32)
-        h2 = cv2.getPerspectiveTransform(src, dst)
+        # Every fitted cell centre of every line, not only the four ends: foreshortening
+        # along the lines (keystone) is then measured along the lines, where the pitch
+        # drift shows it, instead of from the small height difference of two close lines.
+        src_pts, dst_pts = [], []
+        for k, grid in enumerate(grids):
+            y_k = PAD_Y + k * final_spacing / (n_lines - 1)
+            for j in range(chars):
+                src_pts.append(grid.centre(j))
+                dst_pts.append((x_a + j * PITCH, y_k))
+        found = cv2.findHomography(np.array(src_pts, np.float32), np.array(dst_pts, np.float32))
+        # OpenCV returns None for degenerate points (its stubs say it never does).
+        fitted_h = cast("np.ndarray | None", found[0])
+        if fitted_h is None:
+            src = np.array([p0, p1, q0, q1], np.float32)
+            dst = np.array([[x_a, PAD_Y], [x_b, PAD_Y], [x_a, y_b], [x_b, y_b]], np.float32)
+            fitted_h = cv2.getPerspectiveTransform(src, dst)
+        h2 = fitted_h
     homography = h2 @ h1
     size = _strip_size(chars, n_lines, final_spacing / max(1, n_lines - 1))
     strip = _grey(
@@ -696,7 +719,14 @@ def rectify(image: np.ndarray, band: Band) -> Located | None:
     # The characters were already segmented in the coarse strip; carry their boxes over with
     # the second homography instead of binarising the final strip again.
     refit = fit_lines(
-        strip, ys, (chars,), pitch_range=(0.85, 1.2), comps=_warp_components(coarse_comps, h2)
+        strip,
+        ys,
+        (chars,),
+        # The second homography made the pitch canonical: search around PITCH, not around
+        # the glyph height (issuers' glyphs are 0.8-1.2 cells tall; a short font put the
+        # true pitch outside a glyph-relative range, and the grid drifted half a cell).
+        pitch_px=(0.9 * PITCH, 1.12 * PITCH),
+        comps=_warp_components(coarse_comps, h2),
     )
     if refit is not None:
         grids = refit[1]

@@ -102,7 +102,9 @@ def test_an_empty_desk_asks_for_the_document():
 def test_mrz_read_on_a_file_says_why(tmp_path):
     _far, good = frames(0)
     path = tmp_path / "blurred.png"
-    cv2.imwrite(str(path), cv2.GaussianBlur(good, (0, 0), 3.5))
+    # Blurred beyond reading: the model trained on real capture conditions reads (right)
+    # through a 3.5 px blur of this frame.
+    cv2.imwrite(str(path), cv2.GaussianBlur(good, (0, 0), 5.5))
     from kiosk import i18n
 
     out = io.StringIO()

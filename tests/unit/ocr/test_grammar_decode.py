@@ -11,6 +11,7 @@ import numpy as np
 from kiosk.mrz import format_td3
 from kiosk.mrz.ocr.features import ALPHABET
 from kiosk.mrz.ocr.reader import DOUBT_BELOW, decode, doubtful_fields
+from kiosk.mrz.parser import parse_mrz
 
 TEXT = format_td3(
     surname="KINGDOM",
@@ -79,3 +80,26 @@ def test_a_doubtful_name_is_reported_and_a_check_digit_field_is_not():
     confuse(probs, 1, 3, "4", 0.4, "A", 0.35)  # document number: its check digit decides
     lines, chosen = decode(probs, N, 2)
     assert doubtful_fields(lines, chosen) == ()
+
+
+def test_a_hesitation_between_twins_is_no_doubt_but_a_sure_digit_in_a_name_is():
+    probs = confident()
+    col = LINES[0].index("OLIVIA")
+    confuse(probs, 0, col, "0", 0.5, "O", 0.45)  # O or 0: in a name it can only be O
+    lines, chosen = decode(probs, N, 2)
+    assert lines == LINES and doubtful_fields(lines, chosen) == ()
+    probs = confident()
+    col = LINES[0].index("KINGDOM") + 4
+    confuse(probs, 0, col, "0", 0.8, "D", 0.15)  # a sure 0 may be a D as well as an O
+    lines, chosen = decode(probs, N, 2)
+    assert doubtful_fields(lines, chosen) == ("name",)
+
+
+def test_the_document_code_starts_with_what_the_layout_allows():
+    # 9303 part 4: a 2x44 MRZ is a passport (P) or a visa (V); an F there is a misread.
+    probs = confident()
+    confuse(probs, 0, 0, "F", 0.8, "P", 0.15)
+    assert decode(probs, N, 2)[0] == LINES
+    wrong = "F" + TEXT[1:]
+    result = parse_mrz(wrong, correct=False)
+    assert not result.valid

@@ -15,7 +15,7 @@ SPECIMENS = load_specimens()
 
 #: Exact reads measured on the development set (docs/mrz-ocr.md); raise them when the
 #: reader improves, never lower them.
-EXACT_FLOOR = {"scan": 21, "photo": 0}
+EXACT_FLOOR = {"scan": 22, "photo": 2}
 
 
 @cache
